@@ -1,0 +1,106 @@
+"""`helios-emulator serve` (a fleet of emulated intercoms) and `helios-emulator firmware` (an image)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from . import tls
+from .device import Device
+from .firmware import write_image
+from .profile import DEFAULT_PROFILE, ProfileError, load_profile
+from .server import Fleet, ready_document
+
+
+def _addresses(first: str, count: int) -> list[str]:
+    start = ipaddress.IPv4Address(first)
+    addresses = [str(start + offset) for offset in range(count)]
+    for address in addresses:
+        if not ipaddress.IPv4Address(address).is_loopback:
+            raise SystemExit(f"helios-emulator: {address} is not a loopback address (127.0.0.0/8 only)")
+    return addresses
+
+
+def build_fleet(args: argparse.Namespace) -> tuple[Fleet, Path]:
+    profile = load_profile(args.profile)
+    state_dir = Path(args.state_dir) if args.state_dir else None
+    devices = [Device(index + 1, profile, address, args.http_port, args.https_port, state_dir)
+               for index, address in enumerate(_addresses(args.address, args.devices))]
+    if args.cert and args.key:
+        ca_path, cert_path, key_path = Path(args.cert), Path(args.cert), Path(args.key)
+    else:
+        tls_dir = (state_dir / "tls") if state_dir else Path(tempfile.mkdtemp(prefix="helios-emulator-tls-"))
+        ca_path, cert_path, key_path = tls.generate(tls_dir, [device.address for device in devices])
+    fleet = Fleet(devices, tls.server_context(cert_path, key_path), spool_dir=state_dir)
+    return fleet, ca_path
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    fleet, ca_path = build_fleet(args)
+    await fleet.start()
+    if args.ready_file:
+        ready = Path(args.ready_file)
+        temporary = ready.with_name(ready.name + ".tmp")
+        temporary.write_text(json.dumps(ready_document(fleet, ca_path), indent=2))
+        os.replace(temporary, ready)
+    logging.getLogger("helios_emulator").info("%d devices listening from %s (http %d, https %d)",
+                                              len(fleet.devices), args.address, args.http_port, args.https_port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await fleet.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="helios-emulator", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve a fleet of emulated intercoms")
+    serve.add_argument("--devices", type=int, default=1, help="how many devices (default 1)")
+    serve.add_argument("--address", default="127.0.2.1", help="first loopback address (default 127.0.2.1)")
+    serve.add_argument("--http-port", type=int, default=8080)
+    serve.add_argument("--https-port", type=int, default=8443)
+    serve.add_argument("--profile", help="profile file (JSON or YAML): what differs from the default device")
+    serve.add_argument("--state-dir", help="keep each device's configuration and firmware here across restarts")
+    serve.add_argument("--ready-file", help="write the fleet's addresses here (JSON) once every device listens")
+    serve.add_argument("--cert", help="TLS certificate chain (PEM) instead of a generated self-signed one")
+    serve.add_argument("--key", help="TLS private key (PEM) for --cert")
+    serve.add_argument("--log-level", default="WARNING")
+    firmware = commands.add_parser("firmware", help="write a firmware image the emulator accepts")
+    firmware.add_argument("--version", required=True, help="firmware version the image carries, e.g. 2.12.0.1.1")
+    firmware.add_argument("--output", required=True, help="image file to write")
+    firmware.add_argument("--variant", default=DEFAULT_PROFILE["device"]["variant"],
+                          help="device variant the image is for (default: the default device's)")
+    firmware.add_argument("--size", type=int, default=65536, help="payload size in bytes (default 65536)")
+    firmware.add_argument("--build-type", default="", help="alpha, beta or empty for an official build")
+    args = parser.parse_args(argv)
+    if args.command == "firmware":
+        write_image(args.output, args.version, args.variant, args.size, args.build_type)
+        return 0
+    if args.devices < 1:
+        parser.error("--devices must be at least 1")
+    if bool(args.cert) != bool(args.key):
+        parser.error("--cert and --key go together")
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    try:
+        asyncio.run(_serve(args))
+    except ProfileError as exc:
+        print(f"helios-emulator: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"helios-emulator: cannot listen: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Device profiles: the starting state of an emulated intercom.
+
+A profile names only what differs from DEFAULT_PROFILE; mappings merge key by key, lists replace.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .firmware_data import PRIVILEGES, SERVICES
+
+DEFAULT_PROFILE: dict[str, Any] = {
+    "licence": True,
+    "device": {
+        "variant": "2N Helios IP Verso",
+        "serialNumber": None,  # derived from the device's index in the fleet
+        "hwVersion": "535v1",
+        "swVersion": "2.11.0.22.1",
+        "buildType": "",
+        "deviceName": "2N Helios IP Verso",
+        "bootloaderVersion": "2.11.0.22.1",
+    },
+    "services": {name: {"enabled": True, "connection": "http", "auth": "digest"} for name in SERVICES},
+    "accounts": [{"username": "admin", "password": "2n", "privileges": list(PRIVILEGES)}],
+    "switches": [
+        {"enabled": True, "mode": "monostable", "switchOnDuration": 5, "type": "normal", "code": "00000000"},
+        {"enabled": True, "mode": "bistable", "switchOnDuration": 5, "type": "normal", "code": ""},
+        {"enabled": False, "mode": "monostable", "switchOnDuration": 5, "type": "normal", "code": ""},
+        {"enabled": False, "mode": "monostable", "switchOnDuration": 5, "type": "normal", "code": ""},
+    ],
+    "ports": [
+        {"port": "relay1", "type": "output"},
+        {"port": "relay2", "type": "output"},
+        {"port": "input1", "type": "input"},
+        {"port": "input2", "type": "input"},
+    ],
+    "displays": [{"display": "internal", "width": 320, "height": 240, "standardFunction": False}],
+    "camera": {
+        "resolutions": [[160, 120], [176, 144], [320, 240], [352, 272], [352, 288], [640, 480]],
+        "sources": ["internal", "external"],
+        "defaultSource": "internal",
+    },
+    "sip": [
+        {"number": "5046", "domain": "sip.example.test", "registrar": "sip.example.test", "password": "sipsecret"},
+        {"number": "", "domain": "", "registrar": "", "password": ""},
+    ],
+    "restart_time": 2.0,
+    "clock_offset": 0,
+    "faults": {},
+}
+
+
+class ProfileError(ValueError):
+    pass
+
+
+def merge(base: Any, override: Any) -> Any:
+    """Deep merge: mappings key by key, everything else (lists included) replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(override)
+
+
+def load_profile(path: str | Path | None) -> dict[str, Any]:
+    """The default profile with the file's keys (JSON or YAML) merged over it."""
+    if path is None:
+        return validate(copy.deepcopy(DEFAULT_PROFILE))
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ProfileError(f"{path}: not valid JSON/YAML: {exc}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: a profile is a mapping, got {type(data).__name__}")
+    return validate(merge(DEFAULT_PROFILE, data))
+
+
+def validate(profile: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(profile) - set(DEFAULT_PROFILE)
+    if unknown:
+        raise ProfileError(f"unknown profile keys: {', '.join(sorted(unknown))}")
+    for name, service in profile["services"].items():
+        if name not in SERVICES:
+            raise ProfileError(f"services.{name}: unknown service (expected one of {', '.join(SERVICES)})")
+        if service.get("connection") not in ("http", "https"):
+            raise ProfileError(f"services.{name}.connection must be http or https")
+        if service.get("auth") not in ("none", "basic", "digest"):
+            raise ProfileError(f"services.{name}.auth must be none, basic or digest")
+    if len(profile["accounts"]) > 5:
+        raise ProfileError("accounts: at most five accounts")
+    for account in profile["accounts"]:
+        bad = set(account.get("privileges", [])) - set(PRIVILEGES)
+        if bad:
+            raise ProfileError(f"accounts: unknown privileges {sorted(bad)}; allowed: {', '.join(PRIVILEGES)}")
+    for switch in profile["switches"]:
+        if switch.get("mode") not in ("monostable", "bistable"):
+            raise ProfileError("switches: mode must be monostable or bistable")
+    for port in profile["ports"]:
+        if port.get("type") not in ("input", "output"):
+            raise ProfileError("ports: type must be input or output")
+    return profile

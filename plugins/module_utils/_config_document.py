@@ -1,0 +1,267 @@
+# Copyright (c) 2025 twon.helios developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The device's configuration as data: the <DeviceDatabase> document (manual 5.6).
+
+A document is an ElementTree element. Repeated items are told apart by their At attribute
+(<Switch At="1">), so an element's identity among its siblings is (tag, At). Desired configuration comes
+as XML text or as the same tree in YAML (mappings for sections, a list of mappings with an At key for
+repeated items); both become a document, are overlaid on the device's document and compared in canonical
+form. Secret values are masked for display.
+
+Private to twon.helios; may change without notice.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+ROOT_TAG = 'DeviceDatabase'
+INDEX_ATTRIBUTE = 'At'
+MASK = '********'
+# Elements whose values are secrets (passwords, switch codes, PINs, keys): masked unless asked for.
+SECRET_TAGS = frozenset(('Password', 'AdminPassword', 'Code', 'Pin', 'PinCode', 'Key', 'PrivateKey', 'Secret',
+                         'AccessCode'))
+
+
+class ConfigDocumentError(ValueError):
+    """The desired configuration is not a usable document; raised before any request to the device."""
+
+
+def _key(element):
+    return element.tag, element.get(INDEX_ATTRIBUTE)
+
+
+def _label(element):
+    index = element.get(INDEX_ATTRIBUTE)
+    return element.tag if index is None else '%s[%s=%s]' % (element.tag, INDEX_ATTRIBUTE, index)
+
+
+def _join(path, element):
+    return '%s/%s' % (path, _label(element)) if path else _label(element)
+
+
+def _elements(parent):
+    """Child elements, without comments and processing instructions."""
+    return [child for child in parent if isinstance(child.tag, str)]
+
+
+def _value(element):
+    return (element.text or '').strip()
+
+
+def parse(text):
+    """A document from XML text; a malformed document or another root element is refused."""
+    if isinstance(text, str):
+        text = text.encode('utf-8')
+    if b'<!DOCTYPE' in text or b'<!ENTITY' in text:
+        raise ConfigDocumentError('the configuration must not contain a DOCTYPE or entity declarations')
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise ConfigDocumentError('the configuration is not well-formed XML: %s' % exc)
+    if root.tag != ROOT_TAG:
+        raise ConfigDocumentError('the configuration root element must be <%s>, got <%s>' % (ROOT_TAG, root.tag))
+    _check_unique_siblings(root, '')
+    return root
+
+
+def _check_unique_siblings(parent, path):
+    seen = set()
+    for child in _elements(parent):
+        if _key(child) in seen:
+            raise ConfigDocumentError('%s appears twice; repeated items need distinct %s attributes'
+                                      % (_join(path, child), INDEX_ATTRIBUTE))
+        seen.add(_key(child))
+        _check_unique_siblings(child, _join(path, child))
+
+
+def _scalar(value, path):
+    if isinstance(value, bool):
+        return '1' if value else '0'  # the device writes flags as 1/0
+    if value is None:
+        return ''
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    raise ConfigDocumentError('%s: expected a value (string, number or boolean), got %s' % (path, type(value).__name__))
+
+
+def _fill(element, tree, path):
+    if not isinstance(tree, dict):
+        raise ConfigDocumentError('%s: expected a mapping of settings, got %s' % (path or ROOT_TAG, type(tree).__name__))
+    for tag, value in tree.items():
+        tag = str(tag)
+        if tag == INDEX_ATTRIBUTE and path:
+            continue  # consumed by the caller as the item's index
+        items = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and not all(isinstance(item, dict) for item in value):
+            raise ConfigDocumentError('%s/%s: a list holds repeated items, each a mapping with an %s key'
+                                      % (path or ROOT_TAG, tag, INDEX_ATTRIBUTE))
+        for item in items:
+            child = ET.SubElement(element, tag)
+            child_path = '%s/%s' % (path, tag) if path else tag
+            if isinstance(item, dict):
+                if isinstance(value, list):
+                    if INDEX_ATTRIBUTE not in item:
+                        raise ConfigDocumentError('%s: every repeated item needs an %s key' % (child_path, INDEX_ATTRIBUTE))
+                if INDEX_ATTRIBUTE in item:
+                    child.set(INDEX_ATTRIBUTE, _scalar(item[INDEX_ATTRIBUTE], child_path + '/' + INDEX_ATTRIBUTE))
+                _fill(child, item, _join(path, child))
+            else:
+                child.text = _scalar(item, child_path)
+
+
+def from_settings(settings):
+    """A document from the YAML form: {'Network': {'Hostname': 'door-1'}, 'Switches': {'Switch': [{'At': 0, ...}]}}."""
+    if isinstance(settings, dict) and list(settings) == [ROOT_TAG]:
+        settings = settings[ROOT_TAG]
+    root = ET.Element(ROOT_TAG)
+    _fill(root, settings, '')
+    _check_unique_siblings(root, '')
+    return root
+
+
+def to_settings(element):
+    """The YAML form of a document (inverse of from_settings)."""
+    result = {}
+    for child in _elements(element):
+        if _elements(child):
+            value = to_settings(child)
+            if child.get(INDEX_ATTRIBUTE) is not None:
+                value = dict({INDEX_ATTRIBUTE: int(child.get(INDEX_ATTRIBUTE))}, **value)
+                result.setdefault(child.tag, []).append(value)
+                continue
+        else:
+            value = _value(child)
+        result[child.tag] = value
+    return result
+
+
+def copy(element):
+    return ET.fromstring(ET.tostring(element))
+
+
+def overlay(device, desired, allow_new=False):
+    """The device's document with the desired values over it, keeping the device's element order.
+
+    Returns (document, new_paths). A desired element the device does not have is a typo until proven
+    otherwise: without allow_new it raises ConfigDocumentError naming every such path.
+    """
+    merged = copy(device)
+    new_paths = []
+    _overlay(merged, desired, '', new_paths, allow_new)
+    if new_paths and not allow_new:
+        raise ConfigDocumentError('the device has no such setting: %s (a typo? set allow_new to add elements)'
+                                  % ', '.join(new_paths))
+    return merged, new_paths
+
+
+def _overlay(target, desired, path, new_paths, allow_new):
+    existing = dict((_key(child), child) for child in _elements(target))
+    for given in _elements(desired):
+        child_path = _join(path, given)
+        match = existing.get(_key(given))
+        if match is None:
+            new_paths.append(child_path)
+            if allow_new:
+                target.append(copy(given))
+            continue
+        if _elements(given):
+            if not _elements(match) and _value(match):
+                raise ConfigDocumentError('%s is a value on the device, not a section' % child_path)
+            _overlay(match, given, child_path, new_paths, allow_new)
+        elif _elements(match):
+            if _value(given):
+                raise ConfigDocumentError('%s is a section on the device, not a value' % child_path)
+        else:
+            match.text = _value(given)
+
+
+def leaves(element, path=''):
+    """{path: value} of every value element."""
+    result = {}
+    for child in _elements(element):
+        child_path = _join(path, child)
+        if _elements(child):
+            result.update(leaves(child, child_path))
+        else:
+            result[child_path] = _value(child)
+    return result
+
+
+def changed_paths(before, after):
+    """Paths whose value differs, or that exist on one side only, in the order of after then before."""
+    old, new = leaves(before), leaves(after)
+    paths = [path for path, value in new.items() if old.get(path) != value]
+    return paths + [path for path in old if path not in new]
+
+
+def mismatches(desired, actual):
+    """Desired value paths that the actual document does not hold (after an upload: what did not take)."""
+    have = leaves(actual)
+    return [path for path, value in leaves(desired).items() if have.get(path) != value]
+
+
+def canonical(element):
+    """Comparable text: no comments or header, whitespace stripped, attributes sorted, order kept."""
+    parts = []
+    _canonical(element, parts)
+    return ''.join(parts)
+
+
+def _canonical(element, parts):
+    attributes = ''.join(' %s="%s"' % (name, element.get(name)) for name in sorted(element.keys()))
+    parts.append('<%s%s>' % (element.tag, attributes))
+    children = _elements(element)
+    if children:
+        for child in children:
+            _canonical(child, parts)
+    else:
+        parts.append(_escape(_value(element)))
+    parts.append('</%s>' % element.tag)
+
+
+def _escape(text):
+    return text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
+
+
+def masked(element, show_secrets=False):
+    """A copy with every non-empty secret value replaced by a mask."""
+    result = copy(element)
+    if not show_secrets:
+        for node in result.iter():
+            if node.tag in SECRET_TAGS and not _elements(node) and _value(node):
+                node.text = MASK
+    return result
+
+
+def is_secret_path(path):
+    return path.rsplit('/', 1)[-1].split('[', 1)[0] in SECRET_TAGS
+
+
+def render(element):
+    """Indented XML text, one element per line: what diffs and backups show."""
+    pretty = copy(element)
+    _indent(pretty, 0)
+    body = ET.tostring(pretty, encoding='unicode', short_empty_elements=False)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n%s\n' % body
+
+
+def _indent(element, depth):
+    # ET.indent() is Python 3.9+; modules may run on older targets
+    children = _elements(element)
+    element.tail = '\n' + '  ' * max(depth - 1, 0) if depth else None
+    if not children:
+        element.text = _value(element)
+        return
+    element.text = '\n' + '  ' * (depth + 1)
+    for child in children:
+        _indent(child, depth + 1)
+        child.tail = '\n' + '  ' * (depth + 1)
+    children[-1].tail = '\n' + '  ' * depth
+
+
+def serialize(element):
+    """Bytes to upload to the device."""
+    body = ET.tostring(element, encoding='unicode', short_empty_elements=False)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n%s\n' % body).encode('utf-8')

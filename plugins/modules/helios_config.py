@@ -1,0 +1,178 @@
+#!/usr/bin/python
+# Copyright (c) 2025 twon.helios developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: helios_config
+short_description: Keep the configuration of a 2N Helios IP intercom as code
+version_added: 0.1.0
+description:
+  - Reads the device's configuration document (C(<DeviceDatabase>), HTTP API function C(config)), overlays the
+    desired configuration on it and uploads the result only when it differs.
+  - The desired configuration is a full or partial C(<DeviceDatabase>) document (O(content) or O(src)), or the same
+    tree as YAML (O(settings)), so host_vars and group_vars can hold it.
+  - Documents are compared in canonical form, keeping the device's element order and ignoring whitespace and the
+    comment header. Equal documents mean no change and no upload.
+  - After an upload the document is read back; the task fails naming every desired setting the device did not take.
+  - Repeated items (switches, accounts, SIP accounts) are addressed by their C(At) index, for example
+    C(<Switch At="1">) in XML or an C(At) key in YAML.
+  - Values of secret elements (passwords, switch codes, PINs, keys) are masked in diffs, results and backups unless
+    O(show_secrets=true).
+  - Factory reset is M(twon.helios.helios_system)'s job; this module has no O(ignore:state).
+  - Needs the Enhanced Integration licence and an account with the System Control privilege.
+author:
+  - twon.helios developers
+extends_documentation_fragment:
+  - twon.helios._connection
+  - twon.helios._attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - The diff is of the device's document before and after, secrets masked.
+  idempotent:
+    support: full
+options:
+  content:
+    description:
+      - The desired configuration as a C(<DeviceDatabase>) XML document, full or partial.
+      - One of O(content), O(src) and O(settings) is required, unless O(backup=true) alone asks only for a backup.
+    type: str
+  src:
+    description:
+      - Path of a file on the controller holding the desired C(<DeviceDatabase>) XML document.
+    type: path
+  settings:
+    description:
+      - The desired configuration as a tree, for example C({Network: {Hostname: door-1}}).
+      - A section is a mapping; repeated items are a list of mappings, each with an C(At) key, for example
+        C({Switches: {Switch: [{At: 0, Mode: bistable}]}}).
+      - Booleans become V(1) and V(0), as the device writes flags.
+    type: dict
+  mode:
+    description:
+      - V(merge) overlays the desired settings on the device's configuration; everything else stays as it is.
+      - V(replace) makes the desired document the whole configuration; the device resets every setting the
+        document lacks to its default.
+    type: str
+    choices: [merge, replace]
+    default: merge
+  allow_new:
+    description:
+      - A desired element that the device's document does not have is taken for a typo, and the task fails naming
+        its path. Set to V(true) to add such elements anyway.
+    type: bool
+    default: false
+  show_secrets:
+    description:
+      - Show the values of secret elements in diffs, results and backups instead of masking them.
+    type: bool
+    default: false
+  backup:
+    description:
+      - Write the device's document, as it was before the task, to O(backup_dir) (atomically, mode 0600).
+      - An existing backup with the same content is left untouched, so backups kept in git change only when the
+        device did.
+      - With none of O(content), O(src) and O(settings), the task only backs up.
+    type: bool
+    default: false
+  backup_dir:
+    description:
+      - Directory on the controller for O(backup). Required when O(backup=true).
+    type: path
+  backup_name:
+    description:
+      - File name of the backup in O(backup_dir). Defaults to O(host) with the suffix C(.xml).
+    type: str
+  return_content:
+    description:
+      - Return the device's configuration after the task, as a tree like O(settings), in RV(config).
+    type: bool
+    default: false
+seealso:
+  - module: twon.helios.helios_info
+  - module: twon.helios.helios_system
+'''
+
+EXAMPLES = r'''
+- name: Configure the intercoms from host_vars
+  hosts: intercoms
+  connection: local
+  gather_facts: false
+  module_defaults:
+    group/twon.helios.helios:
+      host: "{{ ansible_host }}"
+      username: "{{ helios_username }}"
+      password: "{{ helios_password }}"
+      ca_path: /etc/pki/helios-ca.pem
+  tasks:
+    - name: Set the hostname and make switch 2 bistable
+      twon.helios.helios_config:
+        settings:
+          Network:
+            Hostname: "{{ inventory_hostname }}"
+          Switches:
+            Switch:
+              - At: 1
+                Mode: bistable
+
+    - name: Apply a configuration file, keeping a backup of the one it replaces
+      twon.helios.helios_config:
+        src: "configs/{{ inventory_hostname }}.xml"
+        backup: true
+        backup_dir: backups/
+
+    - name: Restrict the System API to HTTPS (XML form)
+      twon.helios.helios_config:
+        content: |
+          <DeviceDatabase>
+            <HttpApi><Services><System><Connection>https</Connection></System></Services></HttpApi>
+          </DeviceDatabase>
+'''
+
+RETURN = r'''
+changed_paths:
+  description: Paths of the settings that differ (or would differ) between the device's document and the desired one.
+  returned: success
+  type: list
+  elements: str
+  sample: [Network/Hostname, "Switches/Switch[At=1]/Mode"]
+new_paths:
+  description: Paths of desired elements the device did not have (added only with O(allow_new=true)).
+  returned: success
+  type: list
+  elements: str
+  sample: []
+backup_file:
+  description: Path of the backup written.
+  returned: when O(backup=true)
+  type: str
+  sample: backups/door-1.xml
+config:
+  description: The device's configuration after the task as a tree like O(settings), secrets masked unless
+    O(show_secrets=true). In check mode, the configuration the device would have.
+  returned: when O(return_content=true)
+  type: dict
+  sample: {Network: {Hostname: door-1}}
+error:
+  description: The device's error reply, when the task failed on one.
+  returned: failure on a device error reply
+  type: dict
+  sample: {function: config, code: 12, description: invalid parameter value, param: blob-cfg}
+'''
+
+from ansible_collections.twon.helios.plugins.module_utils._config import TASK
+from ansible_collections.twon.helios.plugins.module_utils._task import run_as_module
+
+
+def main():
+    run_as_module(TASK)
+
+
+if __name__ == '__main__':
+    main()

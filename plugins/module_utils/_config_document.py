@@ -235,10 +235,6 @@ def masked(element, show_secrets=False):
     return result
 
 
-def is_secret_path(path):
-    return path.rsplit('/', 1)[-1].split('[', 1)[0] in SECRET_TAGS
-
-
 def render(element):
     """Indented XML text, one element per line: what diffs and backups show."""
     pretty = copy(element)

@@ -1,0 +1,133 @@
+"""The configuration document model: parsing, the YAML form, overlay, canonical comparison, masking."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.twon.helios.plugins.module_utils import _config_document as document
+
+DEVICE = b'''<?xml version="1.0" encoding="UTF-8"?>
+<!--
+    Product name: 2N Helios IP Verso
+    Serial number: 54-2711-0001
+-->
+<DeviceDatabase Version="4">
+<Network>
+<Hostname>helios-1</Hostname>
+<DhcpEnabled>1</DhcpEnabled>
+</Network>
+<HttpApi><Accounts>
+<Account At="0"><UserName>admin</UserName><Password>2n</Password></Account>
+<Account At="1"><UserName></UserName><Password></Password></Account>
+</Accounts></HttpApi>
+<Switches>
+<Switch At="0"><Mode>monostable</Mode><Code>1234</Code></Switch>
+<Switch At="1"><Mode>bistable</Mode><Code></Code></Switch>
+</Switches>
+</DeviceDatabase>
+'''
+
+
+@pytest.fixture
+def device():
+    return document.parse(DEVICE)
+
+
+@pytest.mark.parametrize('text, message', [
+    (b'<DeviceDatabase><Network>', 'not well-formed XML'),
+    (b'<Configuration/>', 'root element must be <DeviceDatabase>, got <Configuration>'),
+    (b'<!DOCTYPE x [<!ENTITY a "b">]><DeviceDatabase/>', 'DOCTYPE'),
+    (b'<DeviceDatabase><Switches><Switch At="1"/><Switch At="1"/></Switches></DeviceDatabase>',
+     r'Switches/Switch\[At=1\] appears twice'),
+])
+def test_parse_refuses_what_is_not_a_device_document(text, message):
+    with pytest.raises(document.ConfigDocumentError, match=message):
+        document.parse(text)
+
+
+def test_whitespace_comments_and_header_do_not_count(device):
+    reformatted = document.parse(document.render(device).replace('<Network>', '<!-- hi --><Network>  '))
+    assert document.canonical(reformatted) == document.canonical(device)
+
+
+def test_element_order_counts_for_canonical_form(device):
+    swapped = document.parse(DEVICE.replace(b'<Hostname>helios-1</Hostname>\n<DhcpEnabled>1</DhcpEnabled>',
+                                            b'<DhcpEnabled>1</DhcpEnabled>\n<Hostname>helios-1</Hostname>'))
+    assert document.canonical(swapped) != document.canonical(device)
+
+
+def test_settings_tree_becomes_a_document_with_indexed_items():
+    desired = document.from_settings({
+        'Network': {'Hostname': 'door-1', 'DhcpEnabled': False},
+        'Switches': {'Switch': [{'At': 1, 'Mode': 'monostable', 'SwitchOnDuration': 3}]},
+    })
+    assert document.leaves(desired) == {
+        'Network/Hostname': 'door-1',
+        'Network/DhcpEnabled': '0',
+        'Switches/Switch[At=1]/Mode': 'monostable',
+        'Switches/Switch[At=1]/SwitchOnDuration': '3',
+    }
+    assert document.to_settings(desired) == {
+        'Network': {'Hostname': 'door-1', 'DhcpEnabled': '0'},
+        'Switches': {'Switch': [{'At': 1, 'Mode': 'monostable', 'SwitchOnDuration': '3'}]},
+    }
+
+
+@pytest.mark.parametrize('settings, message', [
+    ({'Switches': {'Switch': [{'Mode': 'bistable'}]}}, 'every repeated item needs an At key'),
+    ({'Switches': {'Switch': ['bistable']}}, 'each a mapping with an At key'),
+    ({'Network': {'Hostname': ['a', 'b']}}, 'each a mapping'),
+    ({'Network': 'door'}, None),
+    (['Network'], 'expected a mapping'),
+])
+def test_invalid_settings_trees_are_refused(settings, message):
+    if message is None:
+        # a value where the device has a section is caught by the overlay, not by the tree's shape
+        desired = document.from_settings(settings)
+        with pytest.raises(document.ConfigDocumentError, match='is a section on the device'):
+            document.overlay(document.parse(DEVICE), desired)
+        return
+    with pytest.raises(document.ConfigDocumentError, match=message):
+        document.from_settings(settings)
+
+
+def test_overlay_changes_only_what_is_desired_and_keeps_the_device_order(device):
+    desired = document.from_settings({'Switches': {'Switch': [{'At': 1, 'Mode': 'monostable'}]},
+                                      'Network': {'Hostname': 'door-1'}})
+    merged, new_paths = document.overlay(device, desired)
+    assert new_paths == []
+    assert document.changed_paths(device, merged) == ['Network/Hostname', 'Switches/Switch[At=1]/Mode']
+    assert [child.tag for child in merged] == ['Network', 'HttpApi', 'Switches']
+    assert document.leaves(device)['Network/Hostname'] == 'helios-1'  # the device's document is not modified
+
+
+def test_overlay_equal_values_mean_no_change(device):
+    merged, _ = document.overlay(device, document.from_settings({'Network': {'Hostname': 'helios-1'}}))
+    assert document.canonical(merged) == document.canonical(device)
+
+
+def test_unknown_paths_are_typos_unless_allowed(device):
+    desired = document.from_settings({'Network': {'Hostnme': 'door-1'}, 'Switches': {'Switch': [{'At': 7, 'Mode': 'x'}]}})
+    with pytest.raises(document.ConfigDocumentError) as failure:
+        document.overlay(device, desired)
+    assert 'Network/Hostnme' in str(failure.value) and 'Switches/Switch[At=7]' in str(failure.value)
+    merged, new_paths = document.overlay(device, desired, allow_new=True)
+    assert new_paths == ['Network/Hostnme', 'Switches/Switch[At=7]']
+    assert document.leaves(merged)['Switches/Switch[At=7]/Mode'] == 'x'
+
+
+def test_mismatches_name_the_desired_values_the_device_lacks(device):
+    desired = document.from_settings({'Network': {'Hostname': 'door-1', 'DhcpEnabled': 1}})
+    assert document.mismatches(desired, device) == ['Network/Hostname']
+
+
+def test_secrets_are_masked_unless_asked_for(device):
+    rendered = document.render(document.masked(device))
+    assert '<Password>********</Password>' in rendered and '<Code>********</Code>' in rendered
+    assert '>2n<' not in rendered and '1234' not in rendered
+    assert '<Password></Password>' in rendered  # an empty secret stays visibly empty
+    assert '1234' in document.render(document.masked(device, show_secrets=True))
+
+
+def test_serialize_round_trips(device):
+    assert document.canonical(document.parse(document.serialize(device))) == document.canonical(device)

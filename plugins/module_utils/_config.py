@@ -56,7 +56,7 @@ def backup_name(host):
 def write_backup(directory, name, device, show_secrets):
     """Write the device's document (secrets masked unless asked) to directory/name, atomically, mode 0600."""
     path = os.path.join(directory, name)
-    content = document.render(document.masked(device, show_secrets)).encode('utf-8')
+    content = document.render(device, show_secrets).encode('utf-8')
     try:
         if not os.path.isdir(directory):
             os.makedirs(directory, mode=0o700)
@@ -94,8 +94,8 @@ def run(params, client, check_mode, diff):
         except document.ConfigDocumentError as exc:
             raise HeliosParameterError(str(exc))
     show_secrets = params['show_secrets']
-    changed = document.canonical(merged) != document.canonical(device)
-    paths = document.changed_paths(device, merged) if changed else []
+    paths = document.changed_paths(device, merged)
+    changed = bool(paths)
     result = dict(changed=changed, changed_paths=paths, new_paths=new_paths)
     if params['backup']:
         result['backup_file'] = write_backup(params['backup_dir'], params['backup_name'] or backup_name(params['host']),
@@ -110,8 +110,8 @@ def run(params, client, check_mode, diff):
         after = merged
     if diff:
         result['diff'] = dict(
-            before=document.render(document.masked(device, show_secrets)),
-            after=document.render(document.masked(after, show_secrets)),
+            before=document.render(device, show_secrets),
+            after=document.render(after, show_secrets),
             before_header='%s (device)' % params['host'],
             after_header='%s (%s)' % (params['host'], 'desired' if check_mode else 'device after upload'))
     if params['return_content']:

@@ -14,6 +14,7 @@ Private to twon.helios; may change without notice.
 
 from __future__ import annotations
 
+import copy as _copy
 import xml.etree.ElementTree as ET
 
 ROOT_TAG = 'DeviceDatabase'
@@ -138,7 +139,7 @@ def to_settings(element):
 
 
 def copy(element):
-    return ET.fromstring(ET.tostring(element))
+    return _copy.deepcopy(element)
 
 
 def overlay(device, desired, allow_new=False):
@@ -190,10 +191,45 @@ def leaves(element, path=''):
 
 
 def changed_paths(before, after):
-    """Paths whose value differs, or that exist on one side only, in the order of after then before."""
-    old, new = leaves(before), leaves(after)
-    paths = [path for path, value in new.items() if old.get(path) != value]
-    return paths + [path for path in old if path not in new]
+    """Paths of the values (and attributes) that differ between two documents, or exist in one only.
+
+    This is the canonical comparison: comments, the header and whitespace do not count, and siblings are
+    matched by (tag, At), so the device's element order is no difference. No paths: the documents are equal.
+    """
+    paths = []
+    _compare(before, after, '', paths)
+    return paths
+
+
+def _compare(before, after, path, paths):
+    for name in sorted(set(before.keys()) | set(after.keys())):
+        if name != INDEX_ATTRIBUTE and before.get(name) != after.get(name):
+            paths.append('%s/@%s' % (path, name) if path else '@%s' % name)
+    old = _elements(before)
+    new = _elements(after)
+    if not old and not new:
+        if _value(before) != _value(after):
+            paths.append(path)
+        return
+    old_by_key = dict((_key(child), child) for child in old)
+    new_keys = set()
+    for child in new:
+        new_keys.add(_key(child))
+        match = old_by_key.get(_key(child))
+        child_path = _join(path, child)
+        if match is None:
+            paths.extend(sorted(leaves(_wrap(child), path)) or [child_path])
+        else:
+            _compare(match, child, child_path, paths)
+    for child in old:
+        if _key(child) not in new_keys:
+            paths.extend(sorted(leaves(_wrap(child), path)) or [_join(path, child)])
+
+
+def _wrap(element):
+    holder = ET.Element('holder')
+    holder.append(element)
+    return holder
 
 
 def mismatches(desired, actual):
@@ -202,59 +238,43 @@ def mismatches(desired, actual):
     return [path for path, value in leaves(desired).items() if have.get(path) != value]
 
 
-def canonical(element):
-    """Comparable text: no comments or header, whitespace stripped, attributes sorted, order kept."""
-    parts = []
-    _canonical(element, parts)
-    return ''.join(parts)
-
-
-def _canonical(element, parts):
-    attributes = ''.join(' %s="%s"' % (name, element.get(name)) for name in sorted(element.keys()))
-    parts.append('<%s%s>' % (element.tag, attributes))
-    children = _elements(element)
-    if children:
-        for child in children:
-            _canonical(child, parts)
-    else:
-        parts.append(_escape(_value(element)))
-    parts.append('</%s>' % element.tag)
-
-
-def _escape(text):
-    return text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
-
-
 def masked(element, show_secrets=False):
     """A copy with every non-empty secret value replaced by a mask."""
     result = copy(element)
     if not show_secrets:
         for node in result.iter():
-            if node.tag in SECRET_TAGS and not _elements(node) and _value(node):
+            if _is_secret(node):
                 node.text = MASK
     return result
 
 
-def render(element):
-    """Indented XML text, one element per line: what diffs and backups show."""
-    pretty = copy(element)
-    _indent(pretty, 0)
-    body = ET.tostring(pretty, encoding='unicode', short_empty_elements=False)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n%s\n' % body
+def _is_secret(node):
+    return node.tag in SECRET_TAGS and not _elements(node) and bool(_value(node))
 
 
-def _indent(element, depth):
-    # ET.indent() is Python 3.9+; modules may run on older targets
+def render(element, show_secrets=True):
+    """Indented XML text, one element per line: what diffs and backups show (secrets masked on request)."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+    _render(element, 0, lines, show_secrets)
+    return '\n'.join(lines) + '\n'
+
+
+def _render(element, depth, lines, show_secrets):
+    indent = '  ' * depth
+    attributes = ''.join(' %s="%s"' % (name, _escape(value).replace('"', '&quot;')) for name, value in element.items())
     children = _elements(element)
-    element.tail = '\n' + '  ' * max(depth - 1, 0) if depth else None
     if not children:
-        element.text = _value(element)
+        text = MASK if not show_secrets and _is_secret(element) else _escape(_value(element))
+        lines.append('%s<%s%s>%s</%s>' % (indent, element.tag, attributes, text, element.tag))
         return
-    element.text = '\n' + '  ' * (depth + 1)
+    lines.append('%s<%s%s>' % (indent, element.tag, attributes))
     for child in children:
-        _indent(child, depth + 1)
-        child.tail = '\n' + '  ' * (depth + 1)
-    children[-1].tail = '\n' + '  ' * depth
+        _render(child, depth + 1, lines, show_secrets)
+    lines.append('%s</%s>' % (indent, element.tag))
+
+
+def _escape(text):
+    return text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
 
 
 def serialize(element):

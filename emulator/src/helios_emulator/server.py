@@ -145,6 +145,8 @@ class Fleet:
             await asyncio.sleep(float(faults["latency"]))
         if not request.path.startswith(faults.get("path") or "/api"):
             return None
+        if faults.get("method") and request.method != faults["method"]:
+            return None
         if faults.get("drop"):
             if faults["drop"] > 0:
                 faults["drop"] -= 1

@@ -109,9 +109,10 @@ def run(params, client, check_mode, diff):
     else:
         after = merged
     if diff:
+        mask = document.diff_mask(os.urandom(16))
         result['diff'] = dict(
-            before=document.render(device, show_secrets),
-            after=document.render(after, show_secrets),
+            before=document.render(device, show_secrets, mask),
+            after=document.render(after, show_secrets, mask),
             before_header='%s (device)' % params['host'],
             after_header='%s (%s)' % (params['host'], 'desired' if check_mode else 'device after upload'))
     if params['return_content']:

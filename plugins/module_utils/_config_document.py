@@ -15,6 +15,8 @@ Private to twon.helios; may change without notice.
 from __future__ import annotations
 
 import copy as _copy
+import hashlib
+import hmac
 import xml.etree.ElementTree as ET
 
 ROOT_TAG = 'DeviceDatabase'
@@ -252,24 +254,36 @@ def _is_secret(node):
     return node.tag in SECRET_TAGS and not _elements(node) and bool(_value(node))
 
 
-def render(element, show_secrets=True):
-    """Indented XML text, one element per line: what diffs and backups show (secrets masked on request)."""
+def diff_mask(salt):
+    """A mask for the two sides of one diff: equal secrets get equal masks, changed ones different masks.
+
+    The tag is an HMAC under a salt that is never shown and differs every run, so it tells nothing about the
+    value itself.
+    """
+    return lambda value: '%s (%s)' % (MASK, hmac.new(salt, value.encode('utf-8'), hashlib.sha256).hexdigest()[:8])
+
+
+def render(element, show_secrets=True, mask=None):
+    """Indented XML text, one element per line: what diffs and backups show.
+
+    Unless show_secrets, secret values are replaced by mask(value), by default the constant MASK.
+    """
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
-    _render(element, 0, lines, show_secrets)
+    _render(element, 0, lines, None if show_secrets else (mask or (lambda value: MASK)))
     return '\n'.join(lines) + '\n'
 
 
-def _render(element, depth, lines, show_secrets):
+def _render(element, depth, lines, mask):
     indent = '  ' * depth
     attributes = ''.join(' %s="%s"' % (name, _escape(value).replace('"', '&quot;')) for name, value in element.items())
     children = _elements(element)
     if not children:
-        text = MASK if not show_secrets and _is_secret(element) else _escape(_value(element))
+        text = mask(_value(element)) if mask and _is_secret(element) else _escape(_value(element))
         lines.append('%s<%s%s>%s</%s>' % (indent, element.tag, attributes, text, element.tag))
         return
     lines.append('%s<%s%s>' % (indent, element.tag, attributes))
     for child in children:
-        _render(child, depth + 1, lines, show_secrets)
+        _render(child, depth + 1, lines, mask)
     lines.append('%s</%s>' % (indent, element.tag))
 
 

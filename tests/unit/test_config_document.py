@@ -135,3 +135,14 @@ def test_secrets_are_masked_unless_asked_for(device):
 
 def test_serialize_round_trips(device):
     assert document.changed_paths(device, document.parse(document.serialize(device))) == []
+
+
+def test_diff_masks_tell_changed_secrets_apart_without_showing_them(device):
+    mask = document.diff_mask(b'salt')
+    changed = document.masked(device, show_secrets=True)
+    changed.find('Switches/Switch[@At="0"]/Code').text = '9999'
+    before, after = document.render(device, False, mask), document.render(changed, False, mask)
+    assert '1234' not in before and '9999' not in after
+    codes = [line for line in before.splitlines() if '<Code>' in line], [line for line in after.splitlines() if '<Code>' in line]
+    assert codes[0][0] != codes[1][0] and codes[0][1] == codes[1][1]  # switch 0 changed; switch 1 (empty) did not
+    assert document.render(device, False, document.diff_mask(b'other')) != before  # the salt is per run

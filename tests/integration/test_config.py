@@ -1,0 +1,189 @@
+"""helios_config against emulated intercoms: the configuration document as code."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import requests
+from requests.auth import HTTPDigestAuth
+
+from conftest import ADMIN, HTTPS_PORT
+
+DESIRED = {'Network': {'Hostname': 'door-a'},
+           'Switches': {'Switch': [{'At': 1, 'Mode': 'monostable', 'SwitchOnDuration': 3, 'Code': '4321'}]}}
+
+
+def device_config(device):
+    """The device's document, read over HTTPS with Digest as any client would."""
+    reply = requests.get('https://%s:%d/api/config' % (device.address, HTTPS_PORT), verify=device.fleet.ca_path,
+                         auth=HTTPDigestAuth(ADMIN['username'], ADMIN['password']), timeout=10)
+    assert reply.headers['Content-Type'] == 'application/xml'
+    return reply.text
+
+
+def value(config, tag, at=None):
+    """The text of the first <tag> (inside the item At=at when given)."""
+    if at is not None:
+        config = re.search(r'<%s At="%d">(.*?)</%s>' % (at[0], at[1], at[0]), config, re.S).group(1)
+    return re.search(r'<%s>(.*?)</%s>' % (tag, tag), config, re.S).group(1)
+
+
+def test_settings_change_once_then_are_idempotent(device, ansible):
+    first = ansible(device, 'config', settings=DESIRED)
+    assert first.rc == 0, first.stdout
+    result = first.result(device.name)
+    assert result['changed'] is True
+    assert result['changed_paths'] == ['Network/Hostname', 'Switches/Switch[At=1]/Mode',
+                                       'Switches/Switch[At=1]/SwitchOnDuration', 'Switches/Switch[At=1]/Code']
+    config = device_config(device)
+    assert value(config, 'Hostname') == 'door-a'
+    assert value(config, 'Mode', at=('Switch', 1)) == 'monostable'
+    second = ansible(device, 'config', settings=DESIRED)
+    assert second.rc == 0 and second.result(device.name)['changed'] is False
+    assert second.result(device.name)['changed_paths'] == []
+
+
+def test_the_configuration_drives_the_device(device, ansible):
+    """An uploaded change changes behaviour: switch 2 becomes monostable and falls back by itself."""
+    ansible(device, 'config', settings=DESIRED)
+    run = ansible(device, 'switch', switch=2, state='active')
+    assert run.result(device.name)['switch']['mode'] == 'monostable'
+    assert run.result(device.name)['switch']['switchOnDuration'] == 3
+
+
+def test_check_mode_reports_the_diff_and_leaves_the_device_alone(device, ansible):
+    before = device_config(device)
+    run = ansible(device, 'config', check=True, diff=True, settings=DESIRED)
+    assert run.rc == 0
+    assert run.result(device.name)['changed'] is True
+    assert device_config(device) == before
+    assert '-    <Hostname>helios-' in run.stdout and '+    <Hostname>door-a</Hostname>' in run.stdout
+    # the new switch code is a secret: masked in the diff, and nowhere in the output
+    assert re.search(r'^\+      <Code>\*{8} \([0-9a-f]{8}\)</Code>$', run.stdout, re.M)
+    assert '4321' not in run.stdout
+
+
+def test_diff_masks_secrets_unless_asked(device, ansible):
+    masked = ansible(device, 'config', diff=True, check=True,
+                     settings={'HttpApi': {'Accounts': {'Account': [{'At': 1, 'UserName': 'ops', 'Password': 's3cr3t'}]}}})
+    # a changed secret shows as changed (its mask differs), an unchanged one as unchanged; no value shows
+    before, after = (re.search(r'^%s        <Password>\*{8} \(([0-9a-f]{8})\)</Password>$' % sign, masked.stdout, re.M)
+                     for sign in ('-', r'\+'))
+    assert before and after and before.group(1) != after.group(1)
+    assert 's3cr3t' not in masked.stdout and 'look-only' not in masked.stdout
+    shown = ansible(device, 'config', diff=True, check=True, show_secrets=True,
+                    settings={'HttpApi': {'Accounts': {'Account': [{'At': 1, 'Password': 's3cr3t'}]}}})
+    assert '+        <Password>s3cr3t</Password>' in shown.stdout
+
+
+def test_xml_content_and_src_file(device, ansible, tmp_path):
+    content = '<DeviceDatabase><WebServer><DeviceName>Lobby</DeviceName></WebServer></DeviceDatabase>'
+    assert ansible(device, 'config', content=content).result(device.name)['changed'] is True
+    assert value(device_config(device), 'DeviceName') == 'Lobby'
+    source = tmp_path / 'lobby.xml'
+    source.write_text('<?xml version="1.0"?>\n<!-- from git -->\n<DeviceDatabase>\n  <WebServer>\n'
+                      '    <DeviceName>Lobby</DeviceName>\n  </WebServer>\n</DeviceDatabase>\n')
+    assert ansible(device, 'config', src=str(source)).result(device.name)['changed'] is False
+
+
+def test_a_whole_device_document_round_trips_unchanged(device, ansible, tmp_path):
+    source = tmp_path / 'device.xml'
+    source.write_text(device_config(device))
+    run = ansible(device, 'config', src=str(source), mode='replace')
+    assert run.rc == 0 and run.result(device.name)['changed'] is False
+
+
+def test_replace_resets_what_the_document_lacks(device, ansible):
+    ansible(device, 'config', settings={'WebServer': {'DeviceName': 'Lobby'}, 'Network': {'Hostname': 'lobby'}})
+    run = ansible(device, 'config', mode='replace', settings={'Network': {'Hostname': 'lobby'}})
+    assert run.rc == 0, run.stdout
+    assert run.result(device.name)['changed'] is True
+    config = device_config(device)
+    assert value(config, 'Hostname') == 'lobby'
+    assert value(config, 'DeviceName') == '2N Helios IP Verso'  # back to the default
+
+
+def test_a_typo_fails_naming_the_path_and_changes_nothing(device, ansible):
+    before = device_config(device)
+    run = ansible(device, 'config', settings={'Network': {'Hostnme': 'door-a'}, 'Switches': {'Switch': [{'At': 9}]}})
+    assert run.rc != 0
+    message = run.result(device.name)['msg']
+    assert 'the device has no such setting: Network/Hostnme, Switches/Switch[At=9]' in message
+    assert 'allow_new' in message
+    assert device_config(device) == before
+
+
+@pytest.mark.parametrize('option, given, message', [
+    ('content', '<DeviceDatabase><Network>', 'content: the configuration is not well-formed XML: no element found'),
+    ('content', '<Configuration/>', 'content: the configuration root element must be <DeviceDatabase>, got <Configuration>'),
+    ('settings', {'Switches': {'Switch': [{'Mode': 'bistable'}]}}, 'settings: Switches/Switch: every repeated item needs an At key'),
+])
+def test_bad_documents_fail_before_any_request(ansible, option, given, message):
+    # 127.0.0.0:9 answers nothing: a failure about the document proves no request was made first
+    hosts = {'nowhere': dict(ansible_host='127.0.0.0', helios_port=9, helios_protocol='https',
+                             helios_username='admin', helios_password='2n')}
+    run = ansible(hosts, 'config', **{option: given})
+    assert run.rc != 0
+    assert run.result('nowhere')['msg'].startswith(message)
+
+
+def test_a_value_the_device_refuses_surfaces_its_error(device, ansible):
+    before = device_config(device)
+    run = ansible(device, 'config', settings={'Switches': {'Switch': [{'At': 0, 'Mode': 'sometimes'}]}})
+    assert run.rc != 0
+    result = run.result(device.name)
+    assert result['msg'] == 'config: invalid parameter value (code 12, param "blob-cfg")'
+    assert result['error'] == {'function': 'config', 'code': 12, 'description': 'invalid parameter value',
+                               'param': 'blob-cfg'}
+    assert device_config(device) == before
+
+
+def test_backup_is_masked_stable_private_and_not_rewritten(device, ansible, tmp_path):
+    backups = tmp_path / 'backups'
+    first = ansible(device, 'config', backup=True, backup_dir=str(backups), backup_name='door.xml', settings=DESIRED)
+    path = first.result(device.name)['backup_file']
+    assert path == str(backups / 'door.xml')
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    saved = open(path).read()
+    assert '<Hostname>helios-' in saved  # the document from before the change
+    assert '<Password>********</Password>' in saved and '>2n<' not in saved
+    # back up only: the device changed, so the backup changes; then a run without change leaves the file alone
+    ansible(device, 'config', backup=True, backup_dir=str(backups), backup_name='door.xml')
+    assert '<Hostname>door-a</Hostname>' in open(path).read()
+    stamp = os.stat(path).st_mtime_ns
+    again = ansible(device, 'config', backup=True, backup_dir=str(backups), backup_name='door.xml')
+    assert again.rc == 0 and again.result(device.name)['changed'] is False
+    assert os.stat(path).st_mtime_ns == stamp
+
+
+def test_allow_new_sends_new_elements_and_the_read_back_tells_what_did_not_take(device, ansible):
+    check = ansible(device, 'config', allow_new=True, check=True,
+                    settings={'WebServer': {'DeviceName': 'Gate'}, 'Network': {'NtpServer': 'ntp.example.test'}})
+    assert check.rc == 0 and check.result(device.name)['new_paths'] == ['Network/NtpServer']
+    run = ansible(device, 'config', allow_new=True,
+                  settings={'WebServer': {'DeviceName': 'Gate'}, 'Network': {'NtpServer': 'ntp.example.test'}})
+    # this device ignores settings it does not know: the read-back shows it, and the task fails saying so
+    assert run.rc != 0
+    assert run.result(device.name)['msg'] == 'config: the device did not take these settings: Network/NtpServer'
+    assert value(device_config(device), 'DeviceName') == 'Gate'
+
+
+def test_dropped_upload_applies_nothing_and_a_rerun_converges(device, ansible):
+    before = device_config(device)
+    device.faults(drop=1, path='/api/config', method='PUT')
+    failed = ansible(device, 'config', settings=DESIRED, helios_retries=0)
+    assert failed.rc != 0
+    assert failed.result(device.name)['msg'].startswith('config: cannot connect to https://%s:%d' % (device.address, HTTPS_PORT))
+    assert device_config(device) == before
+    rerun = ansible(device, 'config', settings=DESIRED)
+    assert rerun.rc == 0 and rerun.result(device.name)['changed'] is True
+    assert ansible(device, 'config', settings=DESIRED).result(device.name)['changed'] is False
+
+
+def test_a_dropped_upload_is_retried(device, ansible):
+    device.faults(drop=1, path='/api/config', method='PUT')
+    run = ansible(device, 'config', settings=DESIRED)
+    assert run.rc == 0 and run.result(device.name)['changed'] is True
+    assert value(device_config(device), 'Hostname') == 'door-a'

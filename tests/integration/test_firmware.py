@@ -1,0 +1,102 @@
+"""helios_firmware against emulated intercoms: upload, version checks, apply, restart, faults."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from conftest import BIN
+
+RUNNING = '2.11.0.22.1'  # the emulator's default firmware
+NEWER, OLDER = '2.12.0.1.1', '2.10.0.5.1'
+
+
+@pytest.fixture(scope='session')
+def images(tmp_path_factory):
+    """Firmware images the emulator accepts, plus a corrupt one and one for another device variant."""
+    directory = tmp_path_factory.mktemp('firmware')
+    made = {}
+    for name, version, variant in (('newer', NEWER, None), ('older', OLDER, None), ('current', RUNNING, None),
+                                   ('foreign', NEWER, '2N Helios IP Force')):
+        made[name] = str(directory / ('%s.fw' % name))
+        command = [str(BIN / 'helios-emulator'), 'firmware', '--version', version, '--output', made[name]]
+        subprocess.run(command + (['--variant', variant] if variant else []), check=True)
+    corrupt = bytearray(open(made['newer'], 'rb').read())
+    corrupt[-100] ^= 0xFF
+    made['corrupt'] = str(directory / 'corrupt.fw')
+    open(made['corrupt'], 'wb').write(bytes(corrupt))
+    return made
+
+
+def test_upgrade_applies_waits_and_verifies_then_is_idempotent(device, ansible, images):
+    run = ansible(device, 'firmware', src=images['newer'], version=NEWER)
+    assert run.rc == 0, run.stdout
+    result = run.result(device.name)
+    assert result['changed'] is True
+    assert (result['previous_version'], result['version'], result['downgrade']) == (RUNNING, NEWER, False)
+    assert set(result['timings']) == {'upload', 'restart', 'total'} and result['timings']['restart'] >= 1.5
+    state = device.state()
+    assert state['swVersion'] == NEWER and state['upTime'] < 10
+    again = ansible(device, 'firmware', src=images['newer'], version=NEWER)
+    assert again.rc == 0 and again.result(device.name)['changed'] is False
+    assert 'already runs %s; nothing uploaded' % NEWER in again.result(device.name)['msg']
+
+
+def test_without_version_the_uploaded_image_tells_and_the_running_one_is_not_applied(device, ansible, images):
+    run = ansible(device, 'firmware', src=images['current'])
+    assert run.rc == 0 and run.result(device.name)['changed'] is False
+    assert run.result(device.name)['msg'] == 'the device already runs %s; image uploaded but not applied' % RUNNING
+    state = device.state()
+    assert state['swVersion'] == RUNNING and state['pendingFirmware'] == RUNNING and not state['restarting']
+
+
+def test_check_mode_uploads_nothing(device, ansible, images):
+    run = ansible(device, 'firmware', check=True, diff=True, src=images['newer'], version=NEWER)
+    assert run.rc == 0 and run.result(device.name)['changed'] is True
+    assert '-    "swVersion": "%s"' % RUNNING in run.stdout and '+    "swVersion": "%s"' % NEWER in run.stdout
+    state = device.state()
+    assert state['swVersion'] == RUNNING and state['pendingFirmware'] is None
+
+
+@pytest.mark.parametrize('image', ['corrupt', 'foreign'])
+def test_corrupt_or_foreign_image_is_refused_and_nothing_applied(device, ansible, images, image):
+    run = ansible(device, 'firmware', src=images[image])
+    assert run.rc != 0
+    result = run.result(device.name)
+    assert result['msg'] == 'firmware: invalid parameter value (code 12, param "blob-fw")'
+    assert result['error']['code'] == 12
+    state = device.state()
+    assert state['swVersion'] == RUNNING and state['pendingFirmware'] is None
+
+
+def test_downgrade_is_refused_before_apply_unless_allowed(device, ansible, images):
+    refused = ansible(device, 'firmware', src=images['older'], version=OLDER)
+    assert refused.rc != 0
+    assert 'is older than the running %s; set allow_downgrade' % RUNNING in refused.result(device.name)['msg']
+    assert device.state()['swVersion'] == RUNNING
+    allowed = ansible(device, 'firmware', src=images['older'], version=OLDER, allow_downgrade=True)
+    assert allowed.rc == 0 and allowed.result(device.name)['downgrade'] is True
+    assert device.state()['swVersion'] == OLDER
+
+
+def test_stated_version_must_match_the_image(device, ansible, images):
+    run = ansible(device, 'firmware', src=images['newer'], version='2.13.0.0.0')
+    assert run.rc != 0
+    assert 'carries version %s, not the expected 2.13.0.0.0; nothing applied' % NEWER in run.result(device.name)['msg']
+    assert device.state()['swVersion'] == RUNNING
+
+
+def test_a_device_that_never_comes_back_fails_clearly_and_the_others_finish(devices, ansible, images):
+    stuck, fine = devices(2)
+    stuck.faults(restart_extra=1000)
+    run = ansible([stuck, fine], 'firmware', src=images['newer'], version=NEWER, wait_timeout=6)
+    assert run.rc != 0
+    message = run.result(stuck.name)['msg']
+    assert message.startswith('the device did not come back from its restart within 6 s: the device went down')
+    assert run.result(fine.name)['changed'] is True and fine.state()['swVersion'] == NEWER
+
+
+def test_missing_image_is_a_clear_parameter_error(device, ansible):
+    run = ansible(device, 'firmware', src='/nonexistent/helios.fw')
+    assert run.rc != 0 and run.result(device.name)['msg'] == 'src: /nonexistent/helios.fw is not a file'

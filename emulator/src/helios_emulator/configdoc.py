@@ -95,7 +95,8 @@ for _privilege_tag in PRIVILEGE_TAGS.values():
     VALIDATORS[f"HttpApi/Accounts/Account/Privileges/{_privilege_tag}"] = _BOOL
 
 # Facts of the hardware: shown in the document, never changed by an upload.
-READ_ONLY = {"Io/Port/Name", "Io/Port/Type", "Display/Screen/Name", "Display/Screen/Width", "Display/Screen/Height"}
+READ_ONLY = {"Network/MacAddress", "Io/Port/Name", "Io/Port/Type", "Display/Screen/Name", "Display/Screen/Width",
+             "Display/Screen/Height"}
 
 
 def _sub(parent: ET.Element, tag: str, text: Any = None, **attrib: str) -> ET.Element:
@@ -110,6 +111,7 @@ def factory_document(profile: dict[str, Any], identity: dict[str, str]) -> ET.El
     device = profile["device"]
     root = ET.Element("DeviceDatabase", {"Version": "4"})
     network = _sub(root, "Network")
+    _sub(network, "MacAddress", identity["mac"])
     _sub(network, "DhcpEnabled", "0")
     _sub(network, "IpAddress", identity["address"])
     _sub(network, "Netmask", "255.0.0.0")

@@ -114,8 +114,8 @@ class Device:
 
     @property
     def identity(self) -> dict[str, str]:
-        return {"address": self.address, "serial_number": self.serial_number, "http_port": str(self.http_port),
-                "https_port": str(self.https_port)}
+        return {"address": self.address, "serial_number": self.serial_number, "mac": self.mac,
+                "http_port": str(self.http_port), "https_port": str(self.https_port)}
 
     @property
     def family(self) -> FirmwareFamily:
@@ -205,6 +205,7 @@ class Device:
     def runtime_state(self) -> dict[str, Any]:
         return {
             "serialNumber": self.serial_number,
+            "macAddress": self.mac,
             "swVersion": self.sw_version,
             "upTime": self.uptime(),
             "restarting": self.restarting,

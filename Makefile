@@ -1,33 +1,127 @@
 # twon.helios: the two commands a user needs are `make demo` and `make test`.
+#
+# `make test` runs every gate (below), independent ones in parallel ($(JOBS) at a time), each one's output
+# on the console and in build/logs/<gate>.log, then a summary of which passed and which failed.
+# Each gate is also a target of its own: make sanity, make lint, make doc, make build, make test-emulator,
+# make test-collection.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
 VENV := .venv
-BIN := $(VENV)/bin
+BIN := $(CURDIR)/$(VENV)/bin
 # ansible-test wants the collection at ansible_collections/<namespace>/<name>
 COLLECTION_ROOT := build/collections
 COLLECTION_DIR := $(COLLECTION_ROOT)/ansible_collections/twon/helios
+LOGS := build/logs
+# parallel gates in `make test`; pytest-xdist workers per pytest gate (0: no xdist)
+JOBS ?= 2
+EMULATOR_WORKERS ?= 2
+COLLECTION_WORKERS ?= 2
+# a gate still running after this many seconds is killed and fails (CI must never hang)
+export GATE_TIMEOUT ?= 1200
 
-.PHONY: venv test demo clean collection-tree
+# every recipe finds the venv's tools first, and twon.helios in the collection tree
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTION_ROOT)
+
+# the order is the start order under -j: the two longest first (a cold sanity run can be the longest)
+GATES := test-collection sanity test-emulator lint doc build
+PYTEST := $(BIN)/pytest -ra
+xdist = $(if $(filter-out 0,$(1)),-n $(1))
+
+.PHONY: venv test demo clean collection-tree sanity lint doc build test-emulator test-collection $(addprefix gate-,$(GATES))
 
 venv: $(VENV)/.installed
 
+# The stamp is newer than every file that says what to install: `make venv` is a no-op until one changes.
+# (pip's "Location 'file:///...' is ignored" lines come from this machine's pip config, not from us.)
 $(VENV)/.installed: requirements.txt requirements-dev.txt emulator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.txt -r requirements-dev.txt -e ./emulator
+	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
+	$(BIN)/python -m pip install -q -r requirements.txt -r requirements-dev.txt -e ./emulator 2>&1 \
+		| { grep -v "^WARNING: Location 'file:" || true; }
+	$(BIN)/helios-emulator --help >/dev/null
 	touch $@
 
-# A copy of the collection content where ansible-test and ansible-playbook find it by FQCN.
+# A copy of the collection content where ansible-test, ansible-doc and ansible-playbook find it by FQCN:
+# the files git would commit (tracked and untracked, less .gitignore'd and deleted ones; every file when
+# this is not a git work tree) less .collection-exclude (tar patterns).
+# `make test` builds it once before the gates run in parallel (TREE_READY=1 then skips the rebuild).
 collection-tree:
+ifndef TREE_READY
 	@rm -rf $(COLLECTION_DIR) && mkdir -p $(COLLECTION_DIR)
-	@tar -c --exclude-from=.collection-exclude . | tar -x -C $(COLLECTION_DIR)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		comm -23 <(git ls-files -co --exclude-standard | sort) <(git ls-files -d | sort) | sed 's|^|./|' \
+			| tar -c --exclude-from=.collection-exclude --no-recursion -T -; \
+	else \
+		tar -c --exclude-from=.collection-exclude .; \
+	fi | tar -x -C $(COLLECTION_DIR)
+	@for p in emulator .venv build .git tests/output; do \
+		if [ -e $(COLLECTION_DIR)/$$p ]; then echo "collection-tree: $$p must not be in the tree" >&2; exit 1; fi; \
+	done
+	@echo "collection tree: $(COLLECTION_DIR) ($$(find $(COLLECTION_DIR) -type f | wc -l) files)"
+endif
 
-test: venv collection-tree
-	$(BIN)/ruff check emulator
-	$(BIN)/pytest -q emulator/tests
+test:
+	@rm -rf $(LOGS) && mkdir -p $(LOGS)
+	@.ci/gate venv $(MAKE) --no-print-directory venv \
+		&& .ci/gate collection-tree $(MAKE) --no-print-directory collection-tree \
+		&& $(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target TREE_READY=1 $(addprefix gate-,$(GATES)) \
+		|| true
+	@$(PYTHON) .ci/summary.py $(LOGS) venv collection-tree $(GATES)
 
+# Each gate is a make of its own, started through a variable that is not $(MAKE): so make treats it as an
+# ordinary command and --output-sync prints its output in one piece when it ends (a recursive make's is not
+# synchronised). MAKEFLAGS is emptied so it neither looks for the jobserver nor inherits -k.
+SUBMAKE := $(MAKE)
+$(addprefix gate-,$(GATES)): gate-%:
+	@MAKEFLAGS= .ci/gate $* $(SUBMAKE) --no-print-directory TREE_READY=$(TREE_READY) $*
+
+# ansible-test sanity in the collection tree, on the venv's Python (see .ci/sanity for why --local).
+sanity: venv collection-tree
+	.ci/sanity $(COLLECTION_DIR)
+
+# ansible-lint, production profile (.ansible-lint), over the repository: playbooks, roles, tests' playbooks.
+lint: venv collection-tree
+	$(BIN)/ansible-lint --nocolor
+
+# ansible-doc of every plugin under plugins/, loaded from the collection tree.
+doc: venv collection-tree
+	$(BIN)/python .ci/doc_check.py plugins twon.helios
+
+# The release artifact: built from the repository by galaxy.yml's build_ignore, checked, installed once.
+build: venv
+	@rm -rf build/twon-helios-*.tar.gz build/install-check
+	$(BIN)/ansible-galaxy collection build --force --output-path build/
+	@tarball=$$(ls build/twon-helios-*.tar.gz); \
+	bad=$$(tar -tzf $$tarball | grep -E '^(emulator|\.venv|build|\.git|\.ci|tests/output|tests/bench)(/|$$)' || true); \
+	if [ -n "$$bad" ]; then echo "$$tarball must not contain:"; echo "$$bad"; exit 1; fi; \
+	members=$$(tar -tzf $$tarball); \
+	for f in MANIFEST.json FILES.json meta/runtime.yml README.md; do \
+		grep -qx "$$f" <<< "$$members" || { echo "$$tarball lacks $$f"; exit 1; }; \
+	done; \
+	echo "$$tarball: $$(wc -l <<< "$$members") entries, none from emulator/, .venv, build/"; \
+	export ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/install-check; \
+	$(BIN)/ansible-galaxy collection install --offline -p build/install-check $$tarball >/dev/null; \
+	modules=$$($(BIN)/ansible-doc -t module --list --json twon.helios | $(BIN)/python -c 'import json, sys; print(len(json.load(sys.stdin)))'); \
+	echo "installs into build/install-check; ansible-doc lists $$modules modules from there"
+
+test-emulator: venv
+	$(BIN)/ruff check --no-cache emulator
+	$(PYTEST) $(call xdist,$(EMULATOR_WORKERS)) --junitxml=$(LOGS)/test-emulator.xml emulator/tests \
+		|| { rc=$$?; [ $$rc != 5 ] || echo "test-emulator: pytest collected no tests" >&2; exit $$rc; }
+
+# Unit tests and integration tests (these start emulator fleets and run ansible-playbook against them).
+test-collection: venv collection-tree
+	@dirs="$(wildcard tests/unit tests/integration)"; \
+	if [ -z "$$dirs" ]; then echo "test-collection: neither tests/unit nor tests/integration exists" >&2; exit 5; fi; \
+	echo "$(PYTEST) $(call xdist,$(COLLECTION_WORKERS)) --junitxml=$(LOGS)/test-collection.xml $$dirs"; \
+	$(PYTEST) $(call xdist,$(COLLECTION_WORKERS)) --junitxml=$(LOGS)/test-collection.xml $$dirs \
+		|| { rc=$$?; [ $$rc != 5 ] || echo "test-collection: pytest collected no tests" >&2; exit $$rc; }
+
+# Five emulated intercoms and the story of the collection's playbooks against them (demo/demo.sh).
 demo: venv
-	@echo "demo: not yet"
+	bash demo/demo.sh
 
 clean:
-	rm -rf $(VENV) build
+	rm -rf $(VENV) build tests/output .pytest_cache .ruff_cache emulator/.ruff_cache

@@ -24,7 +24,7 @@ description:
   - Factory reset is M(twon.helios.helios_system)'s job; this module has no O(ignore:state).
   - Needs the Enhanced Integration licence and an account with the System Control privilege.
 author:
-  - twon.helios developers
+  - twon.helios developers (@twon)
 extends_documentation_fragment:
   - twon.helios._connection
   - twon.helios._attributes
@@ -49,9 +49,9 @@ options:
     type: path
   settings:
     description:
-      - The desired configuration as a tree, for example C({Network: {Hostname: door-1}}).
-      - A section is a mapping; repeated items are a list of mappings, each with an C(At) key, for example
-        C({Switches: {Switch: [{At: 0, Mode: bistable}]}}).
+      - The desired configuration as a tree, for example C(Network) mapping to C(Hostname) V(door-1).
+      - A section is a mapping; repeated items are a list of mappings, each with an C(At) key holding the item's
+        index (see the examples).
       - Booleans become V(1) and V(0), as the device writes flags.
     type: dict
   mode:

@@ -20,7 +20,7 @@ description:
     change.
   - Needs the Enhanced Integration licence and an account with the System Control privilege.
 author:
-  - twon.helios developers
+  - twon.helios developers (@twon)
 extends_documentation_fragment:
   - twon.helios._connection
   - twon.helios._attributes

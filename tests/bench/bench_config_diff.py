@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """How long helios_config takes to compare and diff a large configuration document.
 
 Measures the whole pipeline helios_config runs on a device document of about 1 MB (parse, overlay of a
@@ -41,13 +41,13 @@ def device_document(size_kb: int) -> bytes:
 
 def pipeline(raw: bytes, desired) -> int:
     device = document.parse(raw)
-    merged, _ = document.overlay(device, desired)
+    merged = document.overlay(device, desired)[0]
     paths = document.changed_paths(device, merged)
     if not paths:
         return 0
     before = document.render(device, show_secrets=False).splitlines(keepends=True)
     after = document.render(merged, show_secrets=False).splitlines(keepends=True)
-    return len(paths) + sum(1 for _ in difflib.unified_diff(before, after))
+    return len(paths) + len(list(difflib.unified_diff(before, after)))
 
 
 def baseline(raw: bytes) -> int:
@@ -56,7 +56,7 @@ def baseline(raw: bytes) -> int:
 
 def best_of(repeat: int, function, *args) -> float:
     timings = []
-    for _ in range(repeat):
+    for dummy in range(repeat):
         started = time.perf_counter()
         function(*args)
         timings.append(time.perf_counter() - started)

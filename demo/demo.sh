@@ -17,7 +17,8 @@ export ANSIBLE_COLLECTIONS_PATH=$WORK/collections ANSIBLE_FORCE_COLOR=${ANSIBLE_
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 playbook() {  # run a collection playbook, show its recap (and what it reported), keep the whole log
   local name=$1; shift
-  local log="$WORK/$name-$(date +%s%N).log"
+  local log
+  log="$WORK/$name-$(date +%s%N).log"
   set +e
   "$BIN/ansible-playbook" -i "$WORK/inventory" "twon.helios.$name" "$@" >"$log" 2>&1
   local status=$?

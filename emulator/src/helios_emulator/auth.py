@@ -68,15 +68,17 @@ class Authenticator:
         self._counts: OrderedDict[str, int] = OrderedDict()
 
     def new_nonce(self) -> str:
-        stamp = f"{time.time():.3f}"
-        mac = hmac.new(self._secret, stamp.encode(), hashlib.sha256).hexdigest()[:32]
-        return base64.b64encode(f"{stamp}:{mac}".encode()).decode()
+        # a random part: two clients challenged within the same millisecond get distinct nonces (and nonce counts)
+        issued = f"{time.time():.3f}:{os.urandom(6).hex()}"
+        mac = hmac.new(self._secret, issued.encode(), hashlib.sha256).hexdigest()[:32]
+        return base64.b64encode(f"{issued}:{mac}".encode()).decode()
 
     def _nonce_age(self, nonce: str) -> float | None:
         """Seconds since we issued `nonce`, or None if we did not issue it."""
         try:
-            stamp, mac = base64.b64decode(nonce.encode(), validate=True).decode().split(":", 1)
-            expected = hmac.new(self._secret, stamp.encode(), hashlib.sha256).hexdigest()[:32]
+            issued, mac = base64.b64decode(nonce.encode(), validate=True).decode().rsplit(":", 1)
+            stamp = issued.split(":", 1)[0]
+            expected = hmac.new(self._secret, issued.encode(), hashlib.sha256).hexdigest()[:32]
             if not hmac.compare_digest(mac, expected):
                 return None
             return time.time() - float(stamp)
@@ -90,7 +92,9 @@ class Authenticator:
                   f'opaque="{os.urandom(8).hex()}"')
         return header + (", stale=true" if stale else "")
 
-    def check(self, scheme: str, header: str | None, method: str, accounts: list[Account]) -> AuthResult:
+    def check(self, scheme: str, header: str | None, method: str, accounts: list[Account],
+              uri: str | None = None) -> AuthResult:
+        """`uri`: the request target; a Digest answer computed for another resource is refused (RFC 7616 3.4.6)."""
         if not header:
             return AuthResult()
         sent, _, credentials = header.strip().partition(" ")
@@ -101,7 +105,7 @@ class Authenticator:
             return AuthResult(wrong_method=True)
         if scheme == "basic":
             return AuthResult(account=self._check_basic(credentials.strip(), accounts))
-        return self._check_digest(parse_digest_params(credentials), method, accounts)
+        return self._check_digest(parse_digest_params(credentials), method, accounts, uri)
 
     @staticmethod
     def _check_basic(credentials: str, accounts: list[Account]) -> Account | None:
@@ -114,10 +118,13 @@ class Authenticator:
                 return account
         return None
 
-    def _check_digest(self, params: dict[str, str], method: str, accounts: list[Account]) -> AuthResult:
+    def _check_digest(self, params: dict[str, str], method: str, accounts: list[Account],
+                      uri: str | None = None) -> AuthResult:
         required = ("username", "realm", "nonce", "uri", "response")
         if any(key not in params for key in required) or params["realm"] != REALM:
             return AuthResult()
+        if uri is not None and params["uri"].split("?")[0] != uri.split("?")[0]:
+            return AuthResult()  # an answer for another resource
         if params.get("algorithm", "MD5").upper() != "MD5":
             return AuthResult()
         age = self._nonce_age(params["nonce"])

@@ -173,7 +173,8 @@ class Device:
         if self.pending_firmware is not None and self.pending_firmware_applied:
             self.sw_version = self.pending_firmware.version
             self.build_type = self.pending_firmware.build_type
-            self.pending_firmware = None
+        # an uploaded image that was not applied is gone after a restart, as from a device's RAM
+        self.pending_firmware = None
         self.pending_firmware_applied = False
         self.restarting = False
         self._reset_runtime()

@@ -58,17 +58,20 @@ class Fleet:
         self._sites: dict[int, list[web.TCPSite]] = {}
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._stopping = False  # set on shutdown: open MJPEG streams end so the process can exit
 
     # lifecycle ------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # on SIGTERM, requests still in progress (injected latency) get a second, not aiohttp's default minute
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         await asyncio.gather(*(self._listen(device) for device in self.devices))
 
     async def stop(self) -> None:
+        self._stopping = True
         for task in list(self._tasks):
             task.cancel()
         if self._runner is not None:
@@ -180,7 +183,7 @@ class Fleet:
             if service.auth != "none":
                 authenticator = self.authenticators[id(device)]
                 outcome = authenticator.check(service.auth, request.headers.get("Authorization"), request.method,
-                                              device.accounts())
+                                              device.accounts(), uri=request.raw_path)
                 if outcome.wrong_method:
                     raise ApiError(8)
                 if outcome.account is None:
@@ -223,7 +226,7 @@ class Fleet:
         loop = asyncio.get_running_loop()
         started = next_frame = loop.time()
         with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-            while not device.restarting and loop.time() - started < MJPEG_MAX_SECONDS:
+            while not (device.restarting or self._stopping) and loop.time() - started < MJPEG_MAX_SECONDS:
                 frame = device.snapshot(width, height, source)
                 await response.write(f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(frame)}"
                                      "\r\n\r\n".encode() + frame + b"\r\n")
@@ -268,9 +271,12 @@ class Fleet:
                         params[part.name] = (await part.read()).decode("utf-8", "replace")
             elif request.method == "PUT" and raw_blob is not None:
                 blobs[raw_blob] = await self._spool(request.content, device, raw_blob, blobs)
-        except ApiError:
+        except (ApiError, web.HTTPRequestEntityTooLarge) as exc:
             for blob in blobs.values():
                 blob.path.unlink(missing_ok=True)
+            if isinstance(exc, web.HTTPRequestEntityTooLarge):
+                # simple parameters past aiohttp's body limit: the manual's code 13, not a bare HTTP 413
+                raise ApiError(13) from exc
             raise
         return params, blobs
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
-from conftest import ADMIN, HTTPS_PORT
+from helios_fleet import ADMIN, HTTPS_PORT
 
 DESIRED = {'Network': {'Hostname': 'door-a'},
            'Switches': {'Switch': [{'At': 1, 'Mode': 'monostable', 'SwitchOnDuration': 3, 'Code': '4321'}]}}

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN
+from helios_fleet import BIN
 
 RUNNING = '2.11.0.22.1'  # the emulator's default firmware
 NEWER, OLDER = '2.12.0.1.1', '2.10.0.5.1'

@@ -9,7 +9,7 @@ import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
-from conftest import ADMIN, BIN, HTTPS_PORT
+from helios_fleet import ADMIN, BIN, HTTPS_PORT
 
 NEWER = '2.12.0.1.1'
 

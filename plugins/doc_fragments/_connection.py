@@ -1,0 +1,102 @@
+# Copyright (c) 2025 twon.helios developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Private to twon.helios: the options of plugins/module_utils/_connection.py, documented once.
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+
+    DOCUMENTATION = r'''
+options:
+  host:
+    description:
+      - Address or DNS name of the intercom.
+      - Usually V({{ ansible_host }}), set once for all modules with C(module_defaults) and the action group
+        C(group/twon.helios.helios).
+      - If not set, the value of the E(HELIOS_HOST) environment variable is used.
+    type: str
+    required: true
+  port:
+    description:
+      - TCP port of the HTTP API.
+      - Defaults to V(443) for O(protocol=https) and V(80) for O(protocol=http).
+      - If not set, the value of the E(HELIOS_PORT) environment variable is used.
+    type: int
+  protocol:
+    description:
+      - Transport of the HTTP API requests.
+      - A service the device restricts to HTTPS refuses V(http) with error code 7.
+      - If not set, the value of the E(HELIOS_PROTOCOL) environment variable is used.
+    type: str
+    choices: [https, http]
+    default: https
+  username:
+    description:
+      - Name of an HTTP API user account on the device.
+      - Required when O(auth_method) is V(digest) or V(basic).
+      - If not set, the value of the E(HELIOS_USERNAME) environment variable is used.
+    type: str
+  password:
+    description:
+      - Password of the account O(username).
+      - Required when O(auth_method) is V(digest) or V(basic).
+      - If not set, the value of the E(HELIOS_PASSWORD) environment variable is used.
+    type: str
+  auth_method:
+    description:
+      - How requests authenticate (RFC 2617).
+      - V(digest) is the device's default and the most secure. V(basic) sends the password in clear text; use it
+        with O(protocol=https) only. V(none) sends no credentials. V(auto) sends none until the device asks, then
+        answers with the scheme the device names (Digest or Basic).
+      - A service that requires another method refuses the request with error code 8.
+      - If not set, the value of the E(HELIOS_AUTH_METHOD) environment variable is used.
+    type: str
+    choices: [digest, basic, none, auto]
+    default: digest
+  validate_certs:
+    description:
+      - Whether to verify the device's TLS certificate.
+      - Intercoms come with self-signed certificates; prefer O(ca_path) to V(false).
+      - Applies even when E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) is set.
+      - If not set, the value of the E(HELIOS_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file with the certificate authorities to verify the device's certificate with, instead of the
+        system's.
+      - Ignored when O(validate_certs=false).
+      - If not set, the value of the E(HELIOS_CA_PATH) environment variable is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for the connection and for each reply.
+      - If not set, the value of the E(HELIOS_TIMEOUT) environment variable is used.
+    type: float
+    default: 10.0
+  retries:
+    description:
+      - How many times a request is repeated after a connection fault (refused, dropped, timed out) or an HTTP
+        5xx reply, with exponential backoff (0.25 s, 0.5 s, 1 s, ... at most 5 s).
+      - A reply in which the device reports an error is never repeated.
+      - If not set, the value of the E(HELIOS_RETRIES) environment variable is used.
+    type: int
+    default: 3
+notes:
+  - >-
+    The modules talk to the device from the host they run on. Run them on the controller (C(connection: local)
+    with the intercom as the inventory host, or C(delegate_to: localhost)); there they run inside Ansible's
+    worker process without starting a module process, which is many times faster. Delegated to another host
+    (for example a jump host inside the intercoms' network) they run there as ordinary modules.
+  - >-
+    Run as ordinary modules on a local connection, they need an interpreter with C(requests); set
+    C(ansible_python_interpreter) to V({{ ansible_playbook_python }}).
+  - >-
+    When the device refuses a request, the task fails with a message such as
+    C(switch/ctrl: invalid parameter value (code 12, param "switch")) and returns C(error) with the
+    keys C(function), C(code), C(description) and C(param).
+requirements:
+  - requests >= 2.28
+'''

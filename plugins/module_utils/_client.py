@@ -1,0 +1,230 @@
+# Copyright (c) 2025 twon.helios developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one HTTP API client (manual, chapter 2): a keep-alive session per device.
+
+Private to twon.helios; may change without notice.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+import time
+import warnings
+
+from ansible_collections.twon.helios.plugins.module_utils._errors import (
+    HeliosApiError,
+    HeliosAuthError,
+    HeliosTransportError,
+)
+from ansible_collections.twon.helios.plugins.module_utils._multipart import MultipartBody
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+    from urllib3.exceptions import InsecureRequestWarning
+    from urllib3.util.ssl_ import create_urllib3_context
+except ImportError:
+    # Reported as a failed task by client_from_params(), so module_utils import without requests (sanity, docs).
+    HAS_REQUESTS = False
+else:
+    HAS_REQUESTS = True
+
+DEFAULT_PORTS = {'https': 443, 'http': 80}
+
+# Upper bound of one pause between retries, in seconds.
+MAX_BACKOFF = 5.0
+
+
+def _auth_for(scheme, username, password):
+    scheme = scheme.lower()
+    if scheme == 'digest':
+        return HTTPDigestAuth(username or '', password or '')
+    if scheme == 'basic':
+        return HTTPBasicAuth(username or '', password or '')
+    return None
+
+
+def _root_cause(exc):
+    """The useful text of a requests/urllib3 exception, which wraps the real cause two or three levels deep."""
+    chain = []
+    current = exc
+    while current is not None and all(current is not link for link in chain):
+        chain.append(current)
+        nested = getattr(current, 'reason', None)
+        if not isinstance(nested, BaseException):
+            nested = next((arg for arg in getattr(current, 'args', ()) if isinstance(arg, BaseException)), None)
+        current = nested or current.__cause__ or current.__context__
+    for link in chain:
+        # e.g. ConnectionRefusedError, or ssl.SSLCertVerificationError with the verification failure
+        if isinstance(link, OSError) and link.strerror:
+            return str(link.strerror)
+    # urllib3 prefixes its messages with the repr of a connection object; it tells the user nothing.
+    return re.sub(r'^<[^>]+>: ', '', str(chain[-1]))
+
+
+if HAS_REQUESTS:
+    class _TlsContextAdapter(HTTPAdapter):
+        """Hands urllib3 one SSL context per client.
+
+        Without one, urllib3 builds a context per connection and loads the system CA store into it (~20 ms),
+        even when certificates are not verified: that alone would double the cost of a task.
+        """
+
+        def __init__(self, ssl_context):
+            self._ssl_context = ssl_context
+            super().__init__()
+
+        def init_poolmanager(self, *args, **kwargs):
+            kwargs['ssl_context'] = self._ssl_context
+            super().init_poolmanager(*args, **kwargs)
+
+
+def _ssl_context(verify):
+    context = create_urllib3_context()
+    if verify is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    # Otherwise requests passes the CA file (ca_path, or its default bundle) and urllib3 loads it into the context.
+    return context
+
+
+class HeliosClient:
+    """Calls HTTP API functions (e.g. 'switch/ctrl') on one device.
+
+    Simple parameters go in the URI query (manual 2.2, method 1); blob- parameters as multipart/form-data.
+    A negative reply raises HeliosApiError; anything that is not an HTTP API reply raises HeliosTransportError.
+    Connection faults and HTTP 5xx are retried with exponential backoff; device error replies never are.
+    """
+
+    def __init__(self, host, port=None, protocol='https', username=None, password=None, auth_method='digest',
+                 validate_certs=True, ca_path=None, timeout=10.0, retries=3, backoff=0.25):
+        self.protocol = protocol
+        self.username = username
+        self.auth_method = auth_method
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        address = '[%s]' % host if ':' in host and not host.startswith('[') else host
+        self.base_url = '%s://%s:%d' % (protocol, address, port or DEFAULT_PORTS[protocol])
+        # verify is passed with every request: REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE silently override
+        # Session.verify (psf/requests#3829) but not a per-request value other than True.
+        self.verify = (ca_path or True) if validate_certs else False
+        self._password = password
+        self._session = requests.Session()
+        if protocol == 'https':
+            self._session.mount('https://', _TlsContextAdapter(_ssl_context(self.verify)))
+        # auth_method auto starts without credentials and picks the scheme of the first challenge.
+        self._session.auth = _auth_for(auth_method, username, password)
+        self._awaiting_challenge = auth_method == 'auto'
+
+    def close(self):
+        self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # The API's functions, by HTTP method and payload.
+
+    def get(self, function, **params):
+        """Call a GET function; return its result object ({} for replies without parameters)."""
+        return self._json_result(function, self._request('GET', function, params))
+
+    def delete(self, function, **params):
+        return self._json_result(function, self._request('DELETE', function, params))
+
+    def upload(self, function, blob_name, path, filename, content_type, **params):
+        """PUT a file from disk as the blob parameter blob_name, streamed."""
+        return self._json_result(function, self._request(
+            'PUT', function, params,
+            body_factory=lambda: MultipartBody(files={blob_name: (filename, path, content_type)})))
+
+    def download(self, function, **params):
+        """Call a function that replies with binary data (camera/snapshot); return the bytes."""
+        response = self._request('GET', function, params)
+        if response.status_code == 200 and not response.headers.get('Content-Type', '').startswith('application/json'):
+            return response.content
+        self._json_result(function, response)
+        raise HeliosTransportError('%s: the device sent a JSON reply instead of data' % function)
+
+    # Transport.
+
+    def _request(self, method, function, params, body_factory=None):
+        url = '%s/api/%s' % (self.base_url, function)
+        attempt = 0
+        while True:
+            body = body_factory() if body_factory else None
+            headers = {'Content-Type': body.content_type} if body is not None else None
+            try:
+                response = self._send(method, url, params, body, headers)
+            except requests.exceptions.SSLError as exc:
+                # A certificate does not get better by asking again.
+                raise HeliosTransportError(
+                    '%s: TLS connection to %s failed: %s; set ca_path to the CA that signed the device certificate, '
+                    'or validate_certs to false' % (function, self.base_url, _root_cause(exc))) from None
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                if attempt < self.retries:
+                    attempt = self._pause(attempt)
+                    continue
+                raise HeliosTransportError(self._fault_message(function, exc, attempt)) from None
+            finally:
+                if body is not None:
+                    body.close()
+            if response.status_code == 401 and self._awaiting_challenge:
+                self._answer_challenge(response)
+                continue
+            if response.status_code >= 500 and attempt < self.retries:
+                attempt = self._pause(attempt)
+                continue
+            return response
+
+    def _send(self, method, url, params, body, headers):
+        kwargs = dict(params=params or None, data=body, headers=headers, timeout=self.timeout,
+                      verify=self.verify, allow_redirects=False)
+        if self.verify is False:
+            # The user chose not to verify; urllib3 would warn on every single request.
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore', InsecureRequestWarning)
+                return self._session.request(method, url, **kwargs)
+        return self._session.request(method, url, **kwargs)
+
+    def _answer_challenge(self, response):
+        """auth_method auto: adopt the scheme named in the first WWW-Authenticate challenge."""
+        self._awaiting_challenge = False
+        scheme = response.headers.get('WWW-Authenticate', '').split(' ', 1)[0]
+        self._session.auth = _auth_for(scheme, self.username, self._password)
+        if self._session.auth is not None:
+            self.auth_method = scheme.lower()
+
+    def _pause(self, attempt):
+        time.sleep(min(MAX_BACKOFF, self.backoff * (2 ** attempt)))
+        return attempt + 1
+
+    def _fault_message(self, function, exc, attempts):
+        tries = ' (after %d retries)' % attempts if attempts else ''
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return '%s: connecting to %s timed out after %s s%s' % (function, self.base_url, self.timeout, tries)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return '%s: no reply from %s within %s s%s' % (function, self.base_url, self.timeout, tries)
+        return '%s: cannot connect to %s: %s%s' % (function, self.base_url, _root_cause(exc), tries)
+
+    def _json_result(self, function, response):
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        error = payload.get('error') if isinstance(payload, dict) else None
+        if isinstance(error, dict) and error.get('code') not in (None, 9):
+            raise HeliosApiError(function, error.get('code'), error.get('description'), error.get('param'))
+        if response.status_code == 401 or isinstance(error, dict):
+            raise HeliosAuthError(function, self.username, self.auth_method, response.headers.get('WWW-Authenticate', ''))
+        if not isinstance(payload, dict) or payload.get('success') is not True:
+            raise HeliosTransportError('%s: %s answered HTTP %d %s, not an HTTP API reply%s' % (
+                function, self.base_url, response.status_code, response.reason,
+                ' (after %d retries)' % self.retries if response.status_code >= 500 and self.retries else ''))
+        return payload.get('result') or {}

@@ -1,0 +1,61 @@
+# Copyright (c) 2025 twon.helios developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The connection options every module shares, and the client they describe.
+
+Documented once in the doc fragment twon.helios._connection; keep the two in step.
+Private to twon.helios; may change without notice.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.twon.helios.plugins.module_utils._client import (
+    HAS_REQUESTS,
+    HeliosClient,
+)
+from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosParameterError
+
+ENV_PREFIX = 'HELIOS_'
+
+
+def _with_env_fallback(options):
+    """Give every option the fallback HELIOS_<OPTION> (AWX/AAP credentials inject environment variables)."""
+    return {name: dict(spec, fallback=(env_fallback, [ENV_PREFIX + name.upper()])) for name, spec in options.items()}
+
+
+CONNECTION_OPTIONS = _with_env_fallback(dict(
+    host=dict(type='str', required=True),
+    port=dict(type='int'),
+    protocol=dict(type='str', default='https', choices=['https', 'http']),
+    username=dict(type='str'),
+    password=dict(type='str', no_log=True),
+    auth_method=dict(type='str', default='digest', choices=['digest', 'basic', 'none', 'auto']),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    timeout=dict(type='float', default=10.0),
+    retries=dict(type='int', default=3),
+))
+
+CONNECTION_REQUIRED_IF = [
+    ('auth_method', 'digest', ('username', 'password')),
+    ('auth_method', 'basic', ('username', 'password')),
+]
+
+
+def client_from_params(params):
+    """A HeliosClient for validated module parameters; HeliosError if the options cannot work."""
+    if not HAS_REQUESTS:
+        raise HeliosError(missing_required_lib('requests'))
+    if params['port'] is not None and not 0 < params['port'] < 65536:
+        raise HeliosParameterError('port must be between 1 and 65535, got %d' % params['port'])
+    if params['timeout'] <= 0:
+        raise HeliosParameterError('timeout must be a positive number of seconds, got %s' % params['timeout'])
+    if params['retries'] < 0:
+        raise HeliosParameterError('retries must be 0 or more, got %d' % params['retries'])
+    return HeliosClient(
+        host=params['host'], port=params['port'], protocol=params['protocol'],
+        username=params['username'], password=params['password'], auth_method=params['auth_method'],
+        validate_certs=params['validate_certs'], ca_path=params['ca_path'],
+        timeout=params['timeout'], retries=params['retries'])

@@ -1,0 +1,110 @@
+"""Integration tests: real ansible-playbook runs against a fleet of emulated intercoms, over HTTPS with Digest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from helios_fleet import BIN, REPO_ROOT, Device, start_fleet
+
+HERE = Path(__file__).resolve().parent
+
+
+class Fleets:
+    """Fleets of each kind, started on first use, stopped at the end of the session."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.started = {}
+
+    def __getitem__(self, kind):
+        if kind not in self.started:
+            self.started[kind] = start_fleet(kind, self.workdir / kind)
+        return self.started[kind]
+
+    def stop(self):
+        for fleet in self.started.values():
+            fleet.stop()
+
+
+@pytest.fixture(scope='session')
+def fleets(tmp_path_factory):
+    started = Fleets(tmp_path_factory.mktemp('fleets'))
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def device(fleets):
+    """A fresh default device (HTTPS + Digest, licence, admin with all privileges)."""
+    return fleets['default'].take()[0]
+
+
+@pytest.fixture
+def devices(fleets):
+    """Fresh default devices: devices(3)."""
+    return fleets['default'].take
+
+
+@pytest.fixture(scope='session')
+def collections_path(tmp_path_factory):
+    """ansible_collections/twon/helios -> this checkout, always the working copy."""
+    root = tmp_path_factory.mktemp('collections')
+    (root / 'ansible_collections' / 'twon').mkdir(parents=True)
+    os.symlink(REPO_ROOT, root / 'ansible_collections' / 'twon' / 'helios')
+    return root
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    stdout: str
+    records: list
+
+    def results(self, host):
+        return [r for r in self.records if r['host'] == host]
+
+    def result(self, host):
+        """The result of the host's last recorded task (include_tasks results are not recorded as tasks)."""
+        mine = [r for r in self.results(host) if r['result'].get('include') is None and 'include_args' not in r['result']]
+        assert mine, 'no result for %s in:\n%s' % (host, self.stdout)
+        return mine[-1]['result']
+
+
+@pytest.fixture
+def ansible(collections_path, tmp_path):
+    """ansible(devices_or_hostvars, task, check=False, diff=False, env=None, verbosity=0, **extra_vars)."""
+    counter = iter(range(1000))
+
+    def run(hosts, task, check=False, diff=False, env=None, verbosity=0, playbook='run.yml', **extra_vars):
+        run_dir = tmp_path / ('run%d' % next(counter))
+        run_dir.mkdir()
+        if isinstance(hosts, Device):
+            hosts = [hosts]
+        if isinstance(hosts, list):
+            hosts = {d.name: d.hostvars() for d in hosts}
+        inventory = {'intercoms': {'hosts': hosts, 'vars': {
+            'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}
+        (run_dir / 'inventory.yml').write_text(json.dumps(inventory))
+        (run_dir / 'vars.json').write_text(json.dumps(dict(extra_vars, helios_task=task)))
+        record = run_dir / 'record.jsonl'
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(('HELIOS_', 'ANSIBLE_'))}
+        environ.update(
+            ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_HOME=str(run_dir / 'ansible-home'),
+            ANSIBLE_LOCAL_TEMP=str(run_dir / 'tmp'), ANSIBLE_CALLBACK_PLUGINS=str(HERE / 'callback_plugins'),
+            ANSIBLE_CALLBACKS_ENABLED='helios_test_recorder', HELIOS_TEST_RECORD=str(record),
+            ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0', ANSIBLE_RETRY_FILES_ENABLED='0')
+        environ.update(env or {})
+        command = [str(BIN / 'ansible-playbook'), '-i', str(run_dir / 'inventory.yml'), '-e', '@' + str(run_dir / 'vars.json'),
+                   playbook if playbook.startswith('twon.helios.') else str(HERE / 'playbooks' / playbook)]
+        command += ['--check'] * check + ['--diff'] * diff + (['-' + 'v' * verbosity] if verbosity else [])
+        completed = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=300, cwd=run_dir, check=False)
+        records = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
+        return PlaybookRun(completed.returncode, completed.stdout + completed.stderr, records)
+
+    return run

@@ -1,0 +1,184 @@
+"""Emulator fleets and devices for the integration tests (fixtures are in conftest.py).
+
+Each pytest-xdist worker starts its own fleets on its own loopback addresses (127.0.20.x-127.0.49.x) and
+hands every test fresh devices, so tests neither share state nor depend on their order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+# pytest runs from the virtual environment that also holds ansible-playbook and helios-emulator.
+BIN = Path(sys.executable).parent
+HTTP_PORT, HTTPS_PORT = 28080, 28443
+ADMIN = dict(username='admin', password='2n')
+VIEWER = dict(username='viewer', password='look-only')
+
+ALL_PRIVILEGES = ['system.monitoring', 'system.control', 'phone.monitoring', 'phone.control', 'io.monitoring',
+                  'io.control', 'switch.monitoring', 'switch.control', 'camera.monitoring', 'display.control']
+SERVICES = ['system', 'switch', 'io', 'camera', 'display', 'phone']
+
+# Fleet kinds: (third address octet offset within the worker's block, number of devices, profile).
+FLEETS = {
+    'default': (0, 64, {'accounts': [
+        dict(ADMIN, privileges=ALL_PRIVILEGES),
+        dict(VIEWER, privileges=['switch.monitoring', 'camera.monitoring']),
+    ]}),
+    'basic_only': (1, 4, {'services': {name: {'auth': 'basic'} for name in SERVICES}}),
+    'https_only': (2, 4, {'services': {name: {'connection': 'https'} for name in SERVICES}}),
+    'unlicensed': (3, 4, {'licence': False}),
+}
+OCTETS_PER_WORKER = 4
+FIRST_OCTET, LAST_OCTET = 20, 49
+
+
+def _worker_index():
+    worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    return int(worker[2:]) if worker.startswith('gw') else 0
+
+
+def _http_json(url, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method='POST' if data is not None else 'GET',
+                                     headers={'Content-Type': 'application/json'})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.loads(reply.read() or b'null')
+
+
+@dataclass
+class Device:
+    """One emulated intercom, with the emulator's admin endpoints (no auth, HTTP port)."""
+
+    fleet: Fleet
+    address: str
+    serial_number: str
+
+    @property
+    def name(self):
+        return 'door-' + self.address.replace('.', '-')
+
+    @property
+    def admin_url(self):
+        return 'http://%s:%d/_emulator' % (self.address, HTTP_PORT)
+
+    def state(self):
+        return _http_json(self.admin_url + '/state')
+
+    def faults(self, **faults):
+        return _http_json(self.admin_url + '/faults', faults)
+
+    def incoming_call(self, number='5000'):
+        return _http_json(self.admin_url + '/incoming-call', {'number': number})['session']
+
+    def switch_active(self, number):
+        return next(s['active'] for s in self.state()['switches'] if s['switch'] == number)
+
+    def port_state(self, port):
+        return next(p['state'] for p in self.state()['ports'] if p['port'] == port)
+
+    def hostvars(self, **overrides):
+        return dict(dict(ansible_host=self.address, helios_port=HTTPS_PORT, helios_protocol='https',
+                         helios_username=ADMIN['username'], helios_password=ADMIN['password']), **overrides)
+
+
+@dataclass
+class Fleet:
+    """A `helios-emulator serve` process; devices are handed out once each."""
+
+    kind: str
+    address: str
+    process: subprocess.Popen
+    ready: dict
+    devices: list = field(default_factory=list)
+    handed_out: int = 0
+
+    @property
+    def ca_path(self):
+        return self.ready['ca_path']
+
+    def take(self, count=1):
+        if self.handed_out + count > len(self.devices):
+            raise RuntimeError('fleet %s has only %d devices; raise its size in FLEETS' % (self.kind, len(self.devices)))
+        taken = self.devices[self.handed_out:self.handed_out + count]
+        self.handed_out += count
+        return taken
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _is_free(address, port):
+    with socket.socket() as probe:
+        # as a listening server does; connections of an earlier session in TIME_WAIT do not block it
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, port))
+        except OSError:
+            return False
+        return True
+
+
+def _candidate_octets(kind):
+    """Third address octets to try for a fleet: the worker's own first, then any other in the block.
+
+    Other test sessions (other checkouts, CI runs) may use the same block at the same time; a fleet
+    takes the first octet whose ports are free, and moves on if it loses a race for them.
+    """
+    preferred = FIRST_OCTET + _worker_index() * OCTETS_PER_WORKER + FLEETS[kind][0]
+    block = list(range(FIRST_OCTET, LAST_OCTET + 1))
+    start = block.index(preferred) if preferred in block else 0
+    return block[start:] + block[:start]
+
+
+def _launch(kind, address, workdir):
+    """Start a fleet at address; None if it could not listen there."""
+    _offset, count, profile = FLEETS[kind]
+    profile_file, ready_file, log_file = workdir / 'profile.json', workdir / 'ready.json', workdir / 'emulator.log'
+    profile_file.write_text(json.dumps(profile))
+    ready_file.unlink(missing_ok=True)
+    command = [str(BIN / 'helios-emulator'), 'serve', '--devices', str(count), '--address', address,
+               '--http-port', str(HTTP_PORT), '--https-port', str(HTTPS_PORT), '--profile', str(profile_file),
+               '--ready-file', str(ready_file)]
+    with open(log_file, 'w') as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while not ready_file.exists():
+        if process.poll() is not None:
+            if 'address already in use' in log_file.read_text().lower():
+                return None
+            raise RuntimeError('helios-emulator exited:\n' + log_file.read_text())
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError('helios-emulator did not get ready in 30 s:\n' + log_file.read_text())
+        time.sleep(0.05)
+    ready = json.loads(ready_file.read_text())
+    fleet = Fleet(kind, address, process, ready)
+    fleet.devices = [Device(fleet, d['address'], d['serial_number']) for d in ready['devices']]
+    return fleet
+
+
+def start_fleet(kind, workdir):
+    workdir.mkdir(parents=True, exist_ok=True)
+    for octet in _candidate_octets(kind):
+        address = '127.0.%d.1' % octet
+        if _is_free(address, HTTP_PORT) and _is_free(address, HTTPS_PORT):
+            fleet = _launch(kind, address, workdir)
+            if fleet is not None:
+                return fleet
+    raise RuntimeError('no free address block in 127.0.%d-%d.x for fleet %s' % (FIRST_OCTET, LAST_OCTET, kind))

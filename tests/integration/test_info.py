@@ -1,0 +1,60 @@
+"""helios_info against emulated intercoms."""
+
+from __future__ import annotations
+
+from helios_fleet import VIEWER
+
+INFO_KEYS = {'system', 'status', 'switches', 'ports', 'accounts', 'calls', 'camera', 'displays'}
+
+
+def test_reads_everything_by_default(device, ansible):
+    run = ansible(device, 'info')
+    assert run.rc == 0, run.stdout
+    result = run.result(device.name)
+    assert result['changed'] is False and result['unavailable'] == {}
+    info = result['info']
+    assert set(info) == INFO_KEYS
+    assert info['system']['serialNumber'] == device.serial_number
+    assert info['switches'][0] == {'switch': 1, 'enabled': True, 'mode': 'monostable', 'switchOnDuration': 5,
+                                   'type': 'normal', 'active': False}
+    assert {'port': 'input1', 'type': 'input', 'state': 0} in info['ports']
+    assert info['accounts'][0]['registered'] is True
+    assert info['calls'] == []
+    assert {'width': 640, 'height': 480} in info['camera']['jpegResolution']
+    assert info['displays'] == [{'display': 'internal', 'resolution': {'width': 320, 'height': 240}}]
+
+
+def test_subsets_and_query(device, ansible):
+    run = ansible(device, 'info', gather_subset=['switches', 'display'], info_query='switches[?enabled].switch')
+    assert run.rc == 0, run.stdout
+    result = run.result(device.name)
+    assert set(result['info']) == {'switches', 'displays'}
+    assert result['query_result'] == [1, 2]
+
+
+def test_bad_query_fails_before_any_request(device, ansible):
+    run = ansible(device, 'info', info_query='switches[?')
+    assert run.rc != 0
+    assert run.result(device.name)['msg'].startswith('query is not a valid JMESPath expression')
+
+
+def test_licence_missing_is_reported_as_unavailable(fleets, ansible):
+    device = fleets['unlicensed'].take()[0]
+    run = ansible(device, 'info')
+    assert run.rc == 0, run.stdout
+    result = run.result(device.name)
+    # system/info and the camera need no licence (manual, chapter 5)
+    assert set(result['info']) == {'system', 'camera'}
+    assert set(result['unavailable']) == {'status', 'switches', 'ports', 'phone', 'calls', 'display'}
+    assert result['unavailable']['status'] == {
+        'code': 5, 'reason': 'system/status: function is licensed (code 5): the function needs the Enhanced Integration licence'}
+
+
+def test_missing_privileges_are_reported_as_unavailable(device, ansible):
+    run = ansible({device.name: device.hostvars(helios_username=VIEWER['username'], helios_password=VIEWER['password'])},
+                  'info')
+    assert run.rc == 0, run.stdout
+    result = run.result(device.name)
+    assert {'switches', 'camera', 'system'} <= set(result['info'])
+    assert result['unavailable']['ports']['code'] == 10
+    assert 'insufficient user privileges' in result['unavailable']['ports']['reason']

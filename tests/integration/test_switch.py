@@ -1,0 +1,57 @@
+"""helios_switch against emulated intercoms."""
+
+from __future__ import annotations
+
+
+def test_active_changes_once_then_is_idempotent(device, ansible):
+    first = ansible(device, 'switch', switch=2, state='active')
+    assert first.rc == 0, first.stdout
+    result = first.result(device.name)
+    assert result['changed'] is True
+    assert result['switch'] == {'switch': 2, 'enabled': True, 'mode': 'bistable', 'type': 'normal', 'active': True}
+    assert device.switch_active(2) is True
+
+    second = ansible(device, 'switch', switch=2, state='active')
+    assert second.rc == 0 and second.result(device.name)['changed'] is False
+    assert device.switch_active(2) is True
+
+
+def test_inactive_and_diff(device, ansible):
+    ansible(device, 'switch', switch=2, state='active')
+    run = ansible(device, 'switch', diff=True, switch=2, state='inactive')
+    assert run.rc == 0 and run.result(device.name)['changed'] is True
+    assert '-    "active": true,\n+    "active": false,' in run.stdout
+    assert device.switch_active(2) is False
+
+
+def test_check_mode_predicts_and_leaves_the_device_alone(device, ansible):
+    run = ansible(device, 'switch', check=True, diff=True, switch=2, state='active')
+    assert run.rc == 0
+    result = run.result(device.name)
+    assert result['changed'] is True and result['switch']['active'] is True
+    assert '+    "active": true,' in run.stdout
+    assert device.switch_active(2) is False
+
+
+def test_triggered_always_acts_and_changes_the_switch_over(device, ansible):
+    for expected in (True, False):
+        run = ansible(device, 'switch', switch=1, state='triggered')
+        assert run.rc == 0 and run.result(device.name)['changed'] is True
+        assert run.result(device.name)['switch']['active'] is expected
+        assert device.switch_active(1) is expected
+
+
+def test_unknown_and_disabled_switches_are_refused_before_any_control(devices, ansible):
+    unknown, disabled = devices(2)
+    hosts = {unknown.name: unknown.hostvars(switch=9), disabled.name: disabled.hostvars(switch=3)}
+    run = ansible(hosts, 'switch', state='active')
+    assert run.rc != 0
+    assert run.result(unknown.name)['msg'] == 'switch 9 does not exist on this device; enabled switches: 1, 2'
+    assert run.result(disabled.name)['msg'] == 'switch 3 is disabled in the device configuration; enabled switches: 1, 2'
+    assert [s['active'] for s in disabled.state()['switches']] == [False] * 4
+
+
+def test_bad_state_names_the_allowed_values(device, ansible):
+    run = ansible(device, 'switch', switch=1, state='open')
+    assert run.rc != 0
+    assert 'value of state must be one of: active, inactive, triggered, got: open' in run.result(device.name)['msg']

@@ -1,0 +1,29 @@
+"""helios_system against emulated intercoms (restart_time is 2 s by default)."""
+
+from __future__ import annotations
+
+
+def test_restart_waits_until_the_device_is_back(device, ansible):
+    uptime_before = device.state()['upTime']
+    run = ansible(device, 'system', state='restarted')
+    assert run.rc == 0, run.stdout
+    result = run.result(device.name)
+    assert result['changed'] is True
+    assert result['uptime_after'] <= 1 < result['elapsed'] and result['uptime_before'] >= uptime_before
+    assert device.state()['restarting'] is False
+
+
+def test_check_mode_does_not_restart(device, ansible):
+    run = ansible(device, 'system', check=True, state='factory_reset')
+    assert run.rc == 0 and run.result(device.name)['changed'] is True
+    assert 'uptime_after' not in run.result(device.name)
+    state = device.state()
+    assert state['restarting'] is False and state['upTime'] >= run.result(device.name)['uptime_before']
+
+
+def test_a_device_that_does_not_come_back_fails_with_wait_timeout(device, ansible):
+    device.faults(restart_extra=60)
+    run = ansible(device, 'system', state='restarted', wait_timeout=3)
+    assert run.rc != 0
+    assert run.result(device.name)['msg'].startswith(
+        'the device did not come back from its restart within 3 s: the device went down; last error: system/status: cannot connect')

@@ -1,0 +1,83 @@
+"""Error messages, the shared argument spec and the task model."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.twon.helios.plugins.module_utils._connection import CONNECTION_OPTIONS, client_from_params
+from ansible_collections.twon.helios.plugins.module_utils._errors import (
+    HeliosApiError,
+    HeliosAuthError,
+    HeliosParameterError,
+)
+from ansible_collections.twon.helios.plugins.module_utils._switch import TASK as SWITCH
+from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask
+
+
+def test_api_error_message_names_function_code_and_param():
+    error = HeliosApiError('switch/ctrl', 12, 'invalid parameter value', 'switch')
+    assert str(error) == 'switch/ctrl: invalid parameter value (code 12, param "switch")'
+    assert error.result_fields() == {'error': {'function': 'switch/ctrl', 'code': 12,
+                                               'description': 'invalid parameter value', 'param': 'switch'}}
+
+
+def test_api_error_adds_the_remedy_for_codes_a_user_can_fix():
+    assert str(HeliosApiError('io/ctrl', 7, 'invalid connection type')) == \
+        'io/ctrl: invalid connection type (code 7): the service accepts HTTPS only; set protocol to https'
+    assert 'licence' in str(HeliosApiError('system/status', 5, 'function is licensed'))
+
+
+def test_auth_error_tells_wrong_credentials_from_missing_ones():
+    assert 'user "admin" was refused with digest authentication: wrong username or password' in \
+        str(HeliosAuthError('switch/status', 'admin', 'digest'))
+    assert 'requires authentication' in str(HeliosAuthError('switch/status', None, 'none'))
+
+
+def test_auth_error_names_the_scheme_the_service_requires():
+    assert str(HeliosAuthError('switch/status', 'admin', 'digest', 'Basic realm="HTTP API"')) == (
+        'switch/status: authentication failed (HTTP 401): the service requires Basic authentication, not digest; '
+        'set auth_method to basic (or auto)')
+    assert 'wrong username or password' in str(HeliosAuthError('switch/status', 'admin', 'digest', 'Digest realm="x"'))
+
+
+def test_every_connection_option_falls_back_to_its_environment_variable():
+    for name, spec in CONNECTION_OPTIONS.items():
+        assert spec['fallback'][1] == ['HELIOS_' + name.upper()]
+
+
+def test_environment_fallbacks_are_typed_and_validated(monkeypatch):
+    monkeypatch.setenv('HELIOS_HOST', '127.0.0.1')
+    monkeypatch.setenv('HELIOS_VALIDATE_CERTS', 'false')
+    monkeypatch.setenv('HELIOS_TIMEOUT', '2.5')
+    monkeypatch.setenv('HELIOS_AUTH_METHOD', 'none')
+    result = ArgumentSpecValidator(SWITCH.argument_spec, **SWITCH.constraints).validate({'switch': 1, 'state': 'active'})
+    assert not result.error_messages
+    params = result.validated_parameters
+    assert (params['host'], params['validate_certs'], params['timeout']) == ('127.0.0.1', False, 2.5)
+
+
+def test_digest_needs_credentials_and_bad_choices_name_the_allowed_values():
+    validator = ArgumentSpecValidator(SWITCH.argument_spec, **SWITCH.constraints)
+    missing = validator.validate({'host': 'h', 'switch': 1, 'state': 'active'})
+    assert 'auth_method is digest but all of the following are missing: username, password' in missing.errors.msg
+    bad = validator.validate({'host': 'h', 'switch': 1, 'state': 'open', 'auth_method': 'none'})
+    assert 'value of state must be one of: active, inactive, triggered, got: open' in bad.errors.msg
+
+
+def test_a_task_option_may_not_shadow_a_connection_option():
+    with pytest.raises(ValueError, match='port'):
+        HeliosTask(lambda *args: {}, {'port': {'type': 'str'}})
+
+
+@pytest.mark.parametrize('option, value, message', [
+    ('port', 70000, 'port must be between 1 and 65535'),
+    ('timeout', 0, 'timeout must be a positive number'),
+    ('retries', -1, 'retries must be 0 or more'),
+])
+def test_client_refuses_impossible_connection_options(option, value, message):
+    params = dict(host='h', port=None, protocol='https', username=None, password=None, auth_method='none',
+                  validate_certs=True, ca_path=None, timeout=10.0, retries=3)
+    params[option] = value
+    with pytest.raises(HeliosParameterError, match=message):
+        client_from_params(params)

@@ -127,3 +127,13 @@ def test_fps_zero_is_a_single_jpeg(device):
     response = device.get("/api/camera/snapshot", params={"width": "160", "height": "120", "fps": "0"})
     assert response.headers["Content-Type"] == "image/jpeg"
     assert jpeg_size(response.content) == (160, 120)
+
+
+
+def test_a_frozen_camera_sends_the_same_picture_until_thawed(device):
+    assert device.admin("camera", {"frozen": True}) == {"frozen": True}
+    params = {"width": "320", "height": "240"}
+    first, second = (device.get("/api/camera/snapshot", params=params).content for _ in range(2))
+    assert first == second
+    device.admin("camera", {"frozen": False})
+    assert device.get("/api/camera/snapshot", params=params).content != first

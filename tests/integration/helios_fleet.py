@@ -78,6 +78,9 @@ class Device:
     def faults(self, **faults):
         return _http_json(self.admin_url + '/faults', faults)
 
+    def freeze_camera(self, frozen=True):
+        return _http_json(self.admin_url + '/camera', {'frozen': frozen})
+
     def incoming_call(self, number='5000'):
         return _http_json(self.admin_url + '/incoming-call', {'number': number})['session']
 

@@ -32,6 +32,18 @@ def test_a_new_picture_replaces_the_file(device, ansible, tmp_path):
     assert hashlib.sha256(dest.read_bytes()).hexdigest() == second.result(device.name)['checksum']
 
 
+def test_the_same_picture_again_is_no_change(device, ansible, tmp_path):
+    device.freeze_camera()
+    dest = tmp_path / 'door.jpg'
+    first = ansible(device, 'camera_snapshot', dest=str(dest))
+    assert first.rc == 0 and first.result(device.name)['changed'] is True
+    written = dest.stat().st_mtime_ns
+    second = ansible(device, 'camera_snapshot', dest=str(dest))
+    assert second.rc == 0 and second.result(device.name)['changed'] is False
+    assert second.result(device.name)['checksum'] == first.result(device.name)['checksum']
+    assert dest.stat().st_mtime_ns == written
+
+
 def test_check_mode_writes_nothing(device, ansible, tmp_path):
     dest = tmp_path / 'door.jpg'
     run = ansible(device, 'camera_snapshot', check=True, dest=str(dest))

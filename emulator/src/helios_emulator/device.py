@@ -108,6 +108,7 @@ class Device:
         self.restarting = False
         self.pending_firmware: FirmwareImage | None = None
         self.pending_firmware_applied = False  # firmware/apply confirmed the pending image
+        self.camera_frozen_at: float | None = None  # test hook: the camera shows a still picture
         self._reset_runtime()
 
     # identity, persistence, restarts ------------------------------------------------------------------
@@ -214,6 +215,7 @@ class Device:
             "ports": self._port_states(),
             "calls": self._call_states(),
             "displayImages": dict(self.display_images),
+            "cameraFrozen": self.camera_frozen_at is not None,
             "pendingFirmware": self.pending_firmware.version if self.pending_firmware else None,
             "faults": dict(self.faults),
         }
@@ -474,9 +476,16 @@ class Device:
         return Reply(body=self.snapshot(size[0], size[1], source), content_type="image/jpeg")
 
     def snapshot(self, width: int, height: int, source: str) -> bytes:
+        if self.camera_frozen_at is not None:
+            # a still picture (a camera showing a fixed "no signal" image): every snapshot the same
+            return media.snapshot_jpeg(width, height, source=source, serial=self.serial_number,
+                                       now=self.camera_frozen_at, frame=0)
         self.snapshot_frames += 1
         return media.snapshot_jpeg(width, height, source=source, serial=self.serial_number, now=self.now(),
                                    frame=self.snapshot_frames)
+
+    def freeze_camera(self, frozen: bool) -> None:
+        self.camera_frozen_at = self.now() if frozen else None
 
     # display -----------------------------------------------------------------------------------------------
 

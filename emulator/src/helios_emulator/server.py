@@ -334,6 +334,9 @@ class Fleet:
             return device.runtime_state()
         if action == "incoming-call" and method == "POST":
             return {"session": device.incoming_call(str(body["number"]))}
+        if action == "camera" and method == "POST":
+            device.freeze_camera(bool(body["frozen"]))
+            return {"frozen": bool(body["frozen"])}
         if action == "input" and method == "POST":
             device.set_input(str(body["port"]), int(body["state"]))
             return {"port": body["port"], "state": int(body["state"])}

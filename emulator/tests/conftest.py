@@ -6,7 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from harness import AddressPool, Emulator, emulator_command, worker_index
+from harness import AddressPool, Emulator, worker_index
+
+from helios_emulator.testing import emulator_command
 
 # restarts take half a second, switch 1 falls back after one second
 FAST_PROFILE = {

@@ -9,37 +9,20 @@ from __future__ import annotations
 import hashlib
 import io
 import ipaddress
-import json
 import os
-import random
-import shutil
 import signal
 import socket
-import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import requests
-import yaml
 from PIL import Image
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 from requests.utils import parse_dict_header
 
-
-def emulator_command() -> list[str]:
-    """The console script next to the interpreter running the tests (the venv's), else the one on PATH."""
-    beside = Path(sys.executable).parent / "helios-emulator"
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("helios-emulator")
-    if found:
-        return [found]
-    return [sys.executable, "-m", "helios_emulator.cli"]
-
+from helios_emulator.testing import EmulatorProcess, free_port_pair, port_is_free
 
 ADMIN = ("admin", "2n")
 JSON = "application/json"
@@ -90,16 +73,6 @@ DESCRIPTIONS = {
 
 # addresses -------------------------------------------------------------------------------------------------
 
-def _free(address: str, port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((address, port))
-        except OSError:
-            return False
-    return True
-
-
 class AddressPool:
     """Loopback addresses for one test process: 127.0.10.x-127.0.19.x split between xdist workers.
 
@@ -111,13 +84,9 @@ class AddressPool:
         per_worker = max(1, 10 // max(1, workers))
         first_octet = 10 + (worker * per_worker) % 10
         self.octets = [first_octet + i for i in range(per_worker) if first_octet + i <= 19]
-        generator = random.Random(seed if seed is not None else os.getpid())
-        candidates = list(range(18080, 18380))
-        generator.shuffle(candidates)
         probe = f"127.0.{self.octets[0]}.254"
-        self.http_port = next((port for port in candidates if _free(probe, port) and _free(probe, port + 400)),
-                              candidates[0])
-        self.https_port = self.http_port + 400
+        self.http_port, self.https_port = free_port_pair([probe], 18080, 18379,
+                                                         seed=seed if seed is not None else os.getpid())
         self._octet = 0
         self._next = 1
 
@@ -136,77 +105,25 @@ class AddressPool:
         while True:
             first = self._advance(count)
             start = ipaddress.IPv4Address(first)
-            if all(_free(str(start + n), port) for n in range(count) for port in (self.http_port, self.https_port)):
+            ports = (self.http_port, self.https_port)
+            if all(port_is_free(str(start + n), port) for n in range(count) for port in ports):
                 return first
 
 
 # the emulator process ----------------------------------------------------------------------------------------
 
-class Emulator:
-    """One `helios-emulator serve` process."""
+class Emulator(EmulatorProcess):
+    """One `helios-emulator serve` process, handing out its devices as `Dev` clients."""
 
-    def __init__(self, workdir: Path, address: str, http_port: int, https_port: int, devices: int = 1,
-                 profile: dict[str, Any] | str | Path | None = None, profile_format: str = "json",
-                 state_dir: Path | None = None, cert: Path | None = None, key: Path | None = None,
-                 name: str = "emulator"):
-        self.workdir = workdir
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.address = address
-        self.http_port = http_port
-        self.https_port = https_port
-        self.devices_count = devices
-        self.state_dir = state_dir
-        self.cert, self.key = cert, key
-        self.name = name
-        self.ready_file = workdir / f"{name}-ready.json"
-        self.profile_path: Path | None = None
-        if isinstance(profile, dict):
-            self.profile_path = workdir / f"{name}-profile.{'json' if profile_format == 'json' else 'yaml'}"
-            text = json.dumps(profile) if profile_format == "json" else yaml.safe_dump(profile)
-            self.profile_path.write_text(text)
-        elif profile is not None:
-            self.profile_path = Path(profile)
-        self.process: subprocess.Popen | None = None
-        self.ready: dict[str, Any] = {}
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
         self.devices: list[Dev] = []
         self._taken = 0
-        self.startup_seconds = 0.0
-
-    def command(self) -> list[str]:
-        command = emulator_command() + [
-            "serve", "--devices", str(self.devices_count), "--address", self.address,
-            "--http-port", str(self.http_port), "--https-port", str(self.https_port),
-            "--ready-file", str(self.ready_file)]
-        if self.profile_path:
-            command += ["--profile", str(self.profile_path)]
-        if self.state_dir:
-            command += ["--state-dir", str(self.state_dir)]
-        if self.cert:
-            command += ["--cert", str(self.cert), "--key", str(self.key)]
-        return command
 
     def start(self, timeout: float = 30.0) -> Emulator:
-        self.ready_file.unlink(missing_ok=True)
-        self._log = (self.workdir / f"{self.name}.log").open("ab")
-        started = time.monotonic()
-        self.process = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = started + timeout
-        while not self.ready_file.exists():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"emulator exited with {self.process.returncode} before it was ready:\n"
-                                   f"{self.log_text()}")
-            if time.monotonic() > deadline:
-                self.process.kill()
-                self.process.wait()
-                raise RuntimeError(f"emulator not ready within {timeout} s:\n{self.log_text()}")
-            time.sleep(0.02)
-        self.startup_seconds = time.monotonic() - started
-        self.ready = json.loads(self.ready_file.read_text())
-        self.devices = [Dev(entry, self.ready.get("ca_path")) for entry in self.ready["devices"]]
+        super().start(timeout)
+        self.devices = [Dev(entry, self.ca_path) for entry in self.ready["devices"]]
         return self
-
-    def log_text(self) -> str:
-        return (self.workdir / f"{self.name}.log").read_text(errors="replace")
 
     def untaken(self) -> int:
         return len(self.devices) - self._taken
@@ -220,21 +137,13 @@ class Emulator:
         return device
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = 15.0) -> int:
-        """Send `signum`, wait for the exit and return the exit code (killing it if it hangs)."""
-        assert self.process is not None
+        """Send `signum`, wait for the exit and return the exit code (failing if it had to be killed)."""
         for device in self.devices:
             device.close()
-        if self.process.poll() is None:
-            self.process.send_signal(signum)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-                self._log.close()
-                raise AssertionError(f"{self.name} did not exit within {timeout} s of signal {signum}") from None
-        self._log.close()
-        return self.process.returncode
+        code = super().stop(signum, timeout)
+        if code == -9:
+            raise AssertionError(f"{self.name} did not exit within {timeout} s of signal {signum}")
+        return code
 
 
 # the client side -------------------------------------------------------------------------------------------

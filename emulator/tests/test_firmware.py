@@ -7,7 +7,9 @@ import subprocess
 import time
 
 import pytest
-from harness import assert_error, emulator_command
+from harness import assert_error
+
+from helios_emulator.testing import emulator_command
 
 CURRENT = "2.11.0.22.1"
 

@@ -11,7 +11,9 @@ import time
 
 import pytest
 from cryptography import x509
-from harness import ADMIN, digest, emulator_command, set_text
+from harness import ADMIN, digest, set_text
+
+from helios_emulator.testing import emulator_command
 
 
 def test_devices_on_consecutive_addresses_with_distinct_identities(launch):

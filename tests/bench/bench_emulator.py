@@ -20,10 +20,6 @@ import argparse
 import ipaddress
 import json
 import os
-import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +30,8 @@ from pathlib import Path
 
 import requests
 from requests.auth import HTTPDigestAuth
+
+from helios_emulator.testing import EmulatorProcess, free_port_pair
 
 BIN = Path(sys.executable).parent
 EMULATOR = BIN / "helios-emulator"
@@ -65,26 +63,6 @@ class Result:
         return 1000 * self.cpu_s / self.requests if self.requests else 0.0
 
 
-def free_ports(addresses: list[str]) -> tuple[int, int]:
-    """An HTTP/HTTPS port pair free on every address (bind-probed; the fleet CLI cannot bind port 0)."""
-    candidates = list(range(19080, 19380))
-    random.Random(os.getpid()).shuffle(candidates)
-    for port in candidates:
-        if all(_bindable(address, p) for address in addresses for p in (port, port + 400)):
-            return port, port + 400
-    sys.exit("bench_emulator: no free port pair in 19080-19379/19480-19779")
-
-
-def _bindable(address: str, port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((address, port))
-        except OSError:
-            return False
-    return True
-
-
 def proc_status(pid: int) -> dict[str, int]:
     values = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -97,36 +75,6 @@ def proc_status(pid: int) -> dict[str, int]:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-
-
-def start_fleet(devices: int, address: str, workdir: Path) -> tuple[subprocess.Popen, dict, float]:
-    last = str(ipaddress.IPv4Address(address) + devices - 1)
-    http_port, https_port = free_ports([address, last])
-    ready = workdir / f"ready-{devices}.json"
-    log = (workdir / f"emulator-{devices}.log").open("wb")
-    started = time.monotonic()
-    process = subprocess.Popen([str(EMULATOR), "serve", "--devices", str(devices), "--address", address,
-                                "--http-port", str(http_port), "--https-port", str(https_port),
-                                "--ready-file", str(ready)], stdout=log, stderr=subprocess.STDOUT)
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() - started > START_TIMEOUT_S:
-            process.kill()
-            process.wait()
-            sys.exit(f"helios-emulator ({devices} devices) did not start:\n"
-                     + (workdir / f"emulator-{devices}.log").read_text(errors="replace"))
-        time.sleep(0.005)
-    startup = time.monotonic() - started
-    return process, json.loads(ready.read_text()), startup
-
-
-def stop_fleet(process: subprocess.Popen) -> int:
-    process.send_signal(signal.SIGTERM)
-    try:
-        return process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        return -9
 
 
 def load(ready: dict, total: int, threads: int, pid: int) -> tuple[int, int, float, float]:
@@ -173,15 +121,19 @@ def load(ready: dict, total: int, threads: int, pid: int) -> tuple[int, int, flo
 
 def measure(devices: int, address: str, workdir: Path, total: int, threads: int) -> Result:
     result = Result(devices)
-    process, ready, result.startup_s = start_fleet(devices, address, workdir)
+    last = str(ipaddress.IPv4Address(address) + devices - 1)
+    http_port, https_port = free_port_pair([address, last], 19080, 19379)
+    fleet = EmulatorProcess(workdir, address, http_port, https_port, devices=devices, name=f"emulator-{devices}")
+    fleet.start(timeout=START_TIMEOUT_S)
+    result.startup_s = fleet.startup_seconds
     try:
         time.sleep(0.2)  # let start-up allocations settle
-        result.rss_start_kib = proc_status(process.pid)["VmRSS"]
-        result.requests, result.errors, result.seconds, result.cpu_s = load(ready, total, threads, process.pid)
-        status = proc_status(process.pid)
+        result.rss_start_kib = proc_status(fleet.pid)["VmRSS"]
+        result.requests, result.errors, result.seconds, result.cpu_s = load(fleet.ready, total, threads, fleet.pid)
+        status = proc_status(fleet.pid)
         result.rss_after_kib, result.hwm_kib = status["VmRSS"], status["VmHWM"]
     finally:
-        code = stop_fleet(process)
+        code = fleet.stop(timeout=30)
     if code != 0:
         result.notes.append(f"emulator exit code {code}")
     return result

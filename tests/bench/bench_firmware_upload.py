@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from _collection import add_collection_to_path
+
+from helios_emulator.testing import EmulatorProcess
 
 BIN = Path(sys.executable).parent
 ADDRESS, HTTP_PORT, HTTPS_PORT = '127.0.59.1', 29180, 29543
@@ -53,17 +53,9 @@ def main() -> None:
     options = parser.parse_args()
     collections = add_collection_to_path()
     workdir = Path(tempfile.mkdtemp(prefix='helios-bench-fw-'))
-    ready = workdir / 'ready.json'
-    emulator = subprocess.Popen([str(BIN / 'helios-emulator'), 'serve', '--devices', '1', '--address', ADDRESS,
-                                 '--http-port', str(HTTP_PORT), '--https-port', str(HTTPS_PORT),
-                                 '--state-dir', str(workdir / 'state'), '--ready-file', str(ready)])
+    emulator = EmulatorProcess(workdir, ADDRESS, HTTP_PORT, HTTPS_PORT, state_dir=workdir / 'state').start()
     try:
-        deadline = time.monotonic() + 30
-        while not ready.exists():
-            if emulator.poll() is not None or time.monotonic() > deadline:
-                sys.exit('helios-emulator did not start')
-            time.sleep(0.05)
-        ca_path = json.loads(ready.read_text())['ca_path']
+        ca_path = emulator.ca_path
         results = {}
         for label, mib in (('baseline 1 MiB', 1), ('%d MiB' % options.large_mib, options.large_mib)):
             image = workdir / ('%d.fw' % mib)
@@ -84,8 +76,7 @@ def main() -> None:
             options.large_mib, options.large_mib, large['peak_kib'] / base['peak_kib'],
             large['emulator_peak_kib'] / base['emulator_peak_kib']))
     finally:
-        emulator.send_signal(signal.SIGTERM)
-        emulator.wait(timeout=10)
+        emulator.stop(timeout=10)
 
 
 if __name__ == '__main__':

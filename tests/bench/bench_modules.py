@@ -10,32 +10,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from helios_emulator.testing import EmulatorProcess
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 BIN = Path(sys.executable).parent
 HTTP_PORT, HTTPS_PORT = 29080, 29443
-
-
-def start_fleet(devices, address, workdir):
-    ready = workdir / 'ready.json'
-    with open(workdir / 'emulator.log', 'w') as log:
-        process = subprocess.Popen([str(BIN / 'helios-emulator'), 'serve', '--devices', str(devices), '--address', address,
-                                    '--http-port', str(HTTP_PORT), '--https-port', str(HTTPS_PORT),
-                                    '--ready-file', str(ready)], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            sys.exit('helios-emulator did not start:\n' + (workdir / 'emulator.log').read_text())
-        time.sleep(0.1)
-    return process, json.loads(ready.read_text())['devices']
 
 
 def run_playbook(playbook, inventory, workdir, forks):
@@ -60,7 +45,8 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix='helios-bench-'))
     (workdir / 'collections' / 'ansible_collections' / 'twon').mkdir(parents=True)
     os.symlink(REPO_ROOT, workdir / 'collections' / 'ansible_collections' / 'twon' / 'helios')
-    process, devices = start_fleet(options.devices, options.address, workdir)
+    fleet = EmulatorProcess(workdir, options.address, HTTP_PORT, HTTPS_PORT, devices=options.devices).start(timeout=60)
+    devices = fleet.ready['devices']
     try:
         inventory = workdir / 'inventory.json'
         inventory.write_text(json.dumps({'intercoms': {
@@ -83,8 +69,7 @@ def main():
         print('ratio: twon.helios is %.1fx faster than ansible.builtin.uri (target >= 15x, <= 0.015 s per task-host)' % ratio)
         print('twon.helios above the floor: %.4f s per task-host' % (per_task_host['twon.helios'] - per_task_host['floor (debug)']))
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
+        fleet.stop(timeout=10)
 
 
 if __name__ == '__main__':

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from helios_emulator.testing import AddressInUse, EmulatorProcess, port_is_free
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -101,14 +99,17 @@ class Fleet:
 
     kind: str
     address: str
-    process: subprocess.Popen
-    ready: dict
+    emulator: EmulatorProcess
     devices: list = field(default_factory=list)
     handed_out: int = 0
 
     @property
+    def ready(self):
+        return self.emulator.ready
+
+    @property
     def ca_path(self):
-        return self.ready['ca_path']
+        return self.emulator.ca_path
 
     def take(self, count=1):
         if self.handed_out + count > len(self.devices):
@@ -118,23 +119,7 @@ class Fleet:
         return taken
 
     def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def _is_free(address, port):
-    with socket.socket() as probe:
-        # as a listening server does; connections of an earlier session in TIME_WAIT do not block it
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((address, port))
-        except OSError:
-            return False
-        return True
+        self.emulator.stop(timeout=10)
 
 
 def _candidate_octets(kind):
@@ -151,28 +136,13 @@ def _candidate_octets(kind):
 
 def _launch(kind, address, workdir):
     """Start a fleet at address; None if it could not listen there."""
-    _offset, count, profile = FLEETS[kind]
-    profile_file, ready_file, log_file = workdir / 'profile.json', workdir / 'ready.json', workdir / 'emulator.log'
-    profile_file.write_text(json.dumps(profile))
-    ready_file.unlink(missing_ok=True)
-    command = [str(BIN / 'helios-emulator'), 'serve', '--devices', str(count), '--address', address,
-               '--http-port', str(HTTP_PORT), '--https-port', str(HTTPS_PORT), '--profile', str(profile_file),
-               '--ready-file', str(ready_file)]
-    with open(log_file, 'w') as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while not ready_file.exists():
-        if process.poll() is not None:
-            if 'address already in use' in log_file.read_text().lower():
-                return None
-            raise RuntimeError('helios-emulator exited:\n' + log_file.read_text())
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError('helios-emulator did not get ready in 30 s:\n' + log_file.read_text())
-        time.sleep(0.05)
-    ready = json.loads(ready_file.read_text())
-    fleet = Fleet(kind, address, process, ready)
-    fleet.devices = [Device(fleet, d['address'], d['serial_number']) for d in ready['devices']]
+    emulator = EmulatorProcess(workdir, address, HTTP_PORT, HTTPS_PORT, devices=FLEETS[kind][1], profile=FLEETS[kind][2])
+    try:
+        emulator.start()
+    except AddressInUse:
+        return None
+    fleet = Fleet(kind, address, emulator)
+    fleet.devices = [Device(fleet, d['address'], d['serial_number']) for d in emulator.ready['devices']]
     return fleet
 
 
@@ -180,7 +150,7 @@ def start_fleet(kind, workdir):
     workdir.mkdir(parents=True, exist_ok=True)
     for octet in _candidate_octets(kind):
         address = '127.0.%d.1' % octet
-        if _is_free(address, HTTP_PORT) and _is_free(address, HTTPS_PORT):
+        if port_is_free(address, HTTP_PORT) and port_is_free(address, HTTPS_PORT):
             fleet = _launch(kind, address, workdir)
             if fleet is not None:
                 return fleet

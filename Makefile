@@ -2,8 +2,8 @@
 #
 # `make test` runs every gate (below), independent ones in parallel ($(JOBS) at a time), each one's output
 # on the console and in build/logs/<gate>.log, then a summary of which passed and which failed.
-# Each gate is also a target of its own: make sanity, make lint, make doc, make build, make test-emulator,
-# make test-collection.
+# Each gate is also a target of its own: make sanity, make lint, make doc, make docs, make build,
+# make test-emulator, make test-collection.
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -13,6 +13,8 @@ BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_ROOT := build/collections
 COLLECTION_DIR := $(COLLECTION_ROOT)/ansible_collections/twon/helios
 LOGS := build/logs
+# the docsite (make docs): HTML in $(DOCSITE)/build/html
+DOCSITE := build/docsite
 # parallel gates in `make test`; pytest-xdist workers per pytest gate (0: no xdist)
 JOBS ?= 2
 EMULATOR_WORKERS ?= 2
@@ -25,11 +27,11 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTION_ROOT)
 
 # the order is the start order under -j: the two longest first (a cold sanity run can be the longest)
-GATES := test-collection sanity test-emulator lint doc build
+GATES := test-collection sanity test-emulator lint doc docs build
 PYTEST := $(BIN)/pytest -ra
 xdist = $(if $(filter-out 0,$(1)),-n $(1))
 
-.PHONY: venv test demo clean collection-tree sanity lint doc build test-emulator test-collection $(addprefix gate-,$(GATES))
+.PHONY: venv test demo clean collection-tree sanity lint doc docs build test-emulator test-collection $(addprefix gate-,$(GATES))
 
 venv: $(VENV)/.installed
 
@@ -88,6 +90,27 @@ lint: venv collection-tree
 # ansible-doc of every plugin under plugins/, loaded from the collection tree.
 doc: venv collection-tree
 	$(BIN)/python .ci/doc_check.py plugins twon.helios
+
+# The changelog and the docsite, offline (PyPI only), failing on any warning:
+# - antsibull-changelog lints the fragments, and CHANGELOG.md/.rst must be what it generates from them;
+# - antsibull-docs lints the plugins' and roles' documentation and docs/docsite (the guides);
+# - `antsibull-docs sphinx-init` writes the docsite's Sphinx project, docs/docsite-build/conf_offline.py makes it
+#   offline (no intersphinx download), and its build.sh renders module and role pages from the plugins' own
+#   documentation and builds HTML with sphinx-build -W.
+docs: venv collection-tree
+	$(BIN)/antsibull-changelog lint
+	@rm -rf $(DOCSITE) && mkdir -p $(DOCSITE)/changelog
+	@for format in md rst; do \
+		$(BIN)/antsibull-changelog generate --output $(DOCSITE)/changelog/CHANGELOG.$$format --output-format $$format; \
+		diff -u CHANGELOG.$$format $(DOCSITE)/changelog/CHANGELOG.$$format \
+			|| { echo "CHANGELOG.$$format is not what antsibull-changelog generates: run antsibull-changelog generate"; exit 1; }; \
+	done
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs all $(CURDIR)
+	$(BIN)/antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir $(DOCSITE) --project twon.helios \
+		--copyright 'twon.helios developers' --title 'twon.helios: 2N Helios IP intercoms' twon.helios
+	cat docs/docsite-build/conf_offline.py >> $(DOCSITE)/conf.py
+	$(DOCSITE)/build.sh
+	@echo "docsite: $(DOCSITE)/build/html/index.html"
 
 # The release artifact: built from the repository by galaxy.yml's build_ignore, checked, installed once.
 build: venv

@@ -120,6 +120,18 @@ def run(params, client, check_mode, diff):
     return result
 
 
+def shown_params(params):
+    """The parameters for results and logs: secret values in settings and content masked unless show_secrets."""
+    if params.get('show_secrets'):
+        return params
+    shown = dict(params)
+    if shown.get('settings') is not None:
+        shown['settings'] = document.masked_settings(shown['settings'])
+    if shown.get('content') is not None:
+        shown['content'] = document.masked_text(shown['content'])
+    return shown
+
+
 TASK = HeliosTask(run, dict(
     content=dict(type='str'),
     src=dict(type='path'),
@@ -132,4 +144,4 @@ TASK = HeliosTask(run, dict(
     backup_name=dict(type='str'),
     return_content=dict(type='bool', default=False),
 ), mutually_exclusive=[('content', 'src', 'settings')],
-    required_if=[('backup', True, ('backup_dir',))])
+    required_if=[('backup', True, ('backup_dir',))], shown_params=shown_params)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy as _copy
 import hashlib
 import hmac
+import re
 import xml.etree.ElementTree as ET
 
 ROOT_TAG = 'DeviceDatabase'
@@ -248,6 +249,25 @@ def masked(element, show_secrets=False):
             if _is_secret(node):
                 node.text = MASK
     return result
+
+
+def masked_settings(settings):
+    """A copy of a settings tree (the YAML form) with every non-empty secret value masked."""
+    if isinstance(settings, dict):
+        return dict((key, MASK if key in SECRET_TAGS and not isinstance(value, (dict, list)) and value not in (None, '')
+                     else masked_settings(value)) for key, value in settings.items())
+    if isinstance(settings, list):
+        return [masked_settings(item) for item in settings]
+    return settings
+
+
+_SECRET_ELEMENT = re.compile(r'<(%s)(\s[^>]*)?>([^<]+)</\1\s*>' % '|'.join(sorted(SECRET_TAGS)))
+
+
+def masked_text(text):
+    """XML text with the value of every secret element masked (the text need not be well-formed)."""
+    return _SECRET_ELEMENT.sub(lambda match: '<%s%s>%s</%s>' % (match.group(1), match.group(2) or '', MASK, match.group(1)),
+                               text)
 
 
 def _is_secret(node):

@@ -28,7 +28,7 @@ class HeliosTask:
     """A module's own options and constraints (on top of the connection options) and its logic."""
 
     def __init__(self, run, options, mutually_exclusive=(), required_if=(), required_together=(), required_one_of=(),
-                 required_by=None):
+                 required_by=None, shown_params=None):
         clashes = set(options) & set(CONNECTION_OPTIONS)
         if clashes:
             # module_defaults would set both through one key: a task's value would replace the connection's.
@@ -40,6 +40,9 @@ class HeliosTask:
         self.required_together = list(required_together)
         self.required_one_of = list(required_one_of)
         self.required_by = dict(required_by or {})
+        # The parameters as results show them (invocation.module_args): options whose values hold secrets that
+        # no_log cannot name (a password inside a configuration tree) are masked by this function.
+        self.shown_params = shown_params or (lambda params: params)
 
     @property
     def argument_spec(self):
@@ -69,6 +72,7 @@ def run_as_module(task):
     """The body of every module file's main()."""
     module = AnsibleModule(argument_spec=task.argument_spec, supports_check_mode=True, **task.constraints)
     result = execute(task, module.params, module.check_mode, module._diff)
+    result['invocation'] = dict(module_args=task.shown_params(module.params))
     if result.pop('failed', False):
         module.fail_json(**result)
     module.exit_json(**result)

@@ -43,7 +43,7 @@ options:
   width:
     description:
       - Horizontal resolution in pixels; O(width) x O(height) must be one of
-        RV(twon.helios.helios_info#module:info.camera.jpegResolution).
+        C(info.camera.jpegResolution) of M(twon.helios.helios_info).
     type: int
     default: 640
   height:
@@ -54,7 +54,7 @@ options:
   source:
     description:
       - Video source, V(internal) or V(external) on most models; see
-        RV(twon.helios.helios_info#module:info.camera.sources).
+        C(info.camera.sources) of M(twon.helios.helios_info).
       - When not set, the device's default source is used.
     type: str
 seealso:

@@ -95,6 +95,6 @@ class HeliosActionBase(ActionBase):
         else:
             params = validation.validated_parameters
             result = execute(self.TASK, params, self._task.check_mode, self._task.diff)
-            result['invocation'] = dict(module_args=params)
+            result['invocation'] = dict(module_args=self.TASK.shown_params(params))
         # As AnsibleModule does: never show a no_log value (the password) in the result.
         return remove_values(result, validation._no_log_values)

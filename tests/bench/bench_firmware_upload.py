@@ -71,7 +71,7 @@ def main() -> None:
             print('%-15s upload %6.2f s (%7.1f MiB/s)  uploader peak RSS %6.1f MiB  emulator peak RSS %6.1f MiB' % (
                 label, outcome['seconds'], mib / outcome['seconds'], outcome['peak_kib'] / 1024,
                 results[label]['emulator_peak_kib'] / 1024))
-        base, large = results.values()
+        base, large = list(results.values())
         print('ratio %d MiB / 1 MiB: image size %dx, uploader peak RSS %.2fx, emulator peak RSS %.2fx' % (
             options.large_mib, options.large_mib, large['peak_kib'] / base['peak_kib'],
             large['emulator_peak_kib'] / base['emulator_peak_kib']))

@@ -146,3 +146,15 @@ def test_diff_masks_tell_changed_secrets_apart_without_showing_them(device):
     codes = [line for line in before.splitlines() if '<Code>' in line], [line for line in after.splitlines() if '<Code>' in line]
     assert codes[0][0] != codes[1][0] and codes[0][1] == codes[1][1]  # switch 0 changed; switch 1 (empty) did not
     assert document.render(device, False, document.diff_mask(b'other')) != before  # the salt is per run
+
+
+def test_settings_and_xml_text_are_masked_for_display():
+    settings = {'HttpApi': {'Accounts': {'Account': [{'At': 0, 'Password': 's3cret', 'UserName': 'ops'}]}},
+                'Switches': {'Switch': [{'At': 0, 'Code': 1234}, {'At': 1, 'Code': ''}]}}
+    assert document.masked_settings(settings) == {
+        'HttpApi': {'Accounts': {'Account': [{'At': 0, 'Password': '********', 'UserName': 'ops'}]}},
+        'Switches': {'Switch': [{'At': 0, 'Code': '********'}, {'At': 1, 'Code': ''}]}}
+    assert settings['Switches']['Switch'][0]['Code'] == 1234  # the original is left alone
+    text = '<DeviceDatabase><Sip At="0"><Password>pw</Password><AuthId>5046</AuthId></Sip><Code a="1">12</Code>'
+    assert document.masked_text(text) == ('<DeviceDatabase><Sip At="0"><Password>********</Password>'
+                                          '<AuthId>5046</AuthId></Sip><Code a="1">********</Code>')

@@ -34,11 +34,12 @@ def test_check_mode_predicts_and_leaves_the_device_alone(device, ansible):
 
 
 def test_triggered_always_acts_and_changes_the_switch_over(device, ansible):
+    # switch 2 is bistable: a trigger changes it over and it stays (switch 1 would fall back after 5 s)
     for expected in (True, False):
-        run = ansible(device, 'switch', switch=1, state='triggered')
+        run = ansible(device, 'switch', switch=2, state='triggered')
         assert run.rc == 0 and run.result(device.name)['changed'] is True
         assert run.result(device.name)['switch']['active'] is expected
-        assert device.switch_active(1) is expected
+        assert device.switch_active(2) is expected
 
 
 def test_unknown_and_disabled_switches_are_refused_before_any_control(devices, ansible):

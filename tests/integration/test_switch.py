@@ -56,3 +56,16 @@ def test_bad_state_names_the_allowed_values(device, ansible):
     run = ansible(device, 'switch', switch=1, state='open')
     assert run.rc != 0
     assert 'value of state must be one of: active, inactive, triggered, got: open' in run.result(device.name)['msg']
+
+
+
+def test_an_active_monostable_switch_is_left_alone(device, ansible):
+    # a long switchOnDuration keeps the switch active for the whole test, however slow the machine
+    configured = ansible(device, 'config', settings={'Switches': {'Switch': [{'At': 0, 'SwitchOnDuration': 600}]}})
+    assert configured.rc == 0, configured.stdout
+    first = ansible(device, 'switch', switch=1, state='active')
+    assert first.rc == 0 and first.result(device.name)['changed'] is True
+    assert first.result(device.name)['switch']['mode'] == 'monostable'
+    second = ansible(device, 'switch', switch=1, state='active')
+    assert second.rc == 0 and second.result(device.name)['changed'] is False
+    assert device.switch_active(1) is True

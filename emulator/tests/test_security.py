@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import ssl
+import time
 
 import pytest
 import requests
@@ -56,6 +57,7 @@ PRIVILEGES_PROFILE = {"accounts": [{"username": name, "password": password, "pri
 secure = fleet_fixture(devices=4, profile=SECURITY_PROFILE)
 privileged = fleet_fixture(devices=2, profile=PRIVILEGES_PROFILE)
 unlicensed = fleet_fixture(devices=2, profile={"licence": False})
+short_nonces = fleet_fixture(devices=1, profile={"nonce_lifetime": 0.5})
 
 
 # HTTPS -------------------------------------------------------------------------------------------------------
@@ -207,6 +209,20 @@ def test_digest_keep_alive_session_with_requests(device):
         assert response.json()["success"] is True
         challenged += len(response.history)  # a 401 answered by requests' HTTPDigestAuth
     assert challenged == 1  # one challenge, then the nonce is reused with a growing nonce count
+    session.close()
+
+
+def test_digest_expired_nonce_is_stale_and_requests_recovers(short_nonces):
+    device = short_nonces.take()
+    auth = digest(*ADMIN)
+    session = new_session()
+    assert session.get(device.url("/api/system/status"), auth=auth, timeout=10).json()["success"] is True
+    time.sleep(0.7)  # the profile's nonce_lifetime is 0.5 s
+    response = session.get(device.url("/api/system/status"), auth=auth, timeout=10)
+    assert response.json()["success"] is True
+    assert [r.status_code for r in response.history] == [401]  # refused once, answered with the new nonce
+    stale = parse_challenge(response.history[0].headers["WWW-Authenticate"])
+    assert stale.stale is True and stale.nonce
     session.close()
 
 

@@ -63,7 +63,8 @@ def parse_digest_params(value: str) -> dict[str, str]:
 class Authenticator:
     """Per-device authentication state: the nonce secret and the nonce counts seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, nonce_lifetime: float = NONCE_LIFETIME_S) -> None:
+        self.nonce_lifetime = nonce_lifetime
         self._secret = os.urandom(16)
         self._counts: OrderedDict[str, int] = OrderedDict()
 
@@ -146,7 +147,7 @@ class Authenticator:
             return AuthResult()
         if not hmac.compare_digest(expected, params["response"].lower()):
             return AuthResult()
-        if age > NONCE_LIFETIME_S:
+        if age > self.nonce_lifetime:
             return AuthResult(stale=True)  # right password, old nonce: the client retries with a new one
         if nc is not None and not self._count_is_new(params["nonce"], nc):
             return AuthResult()  # a replayed request

@@ -50,6 +50,7 @@ DEFAULT_PROFILE: dict[str, Any] = {
         {"number": "", "domain": "", "registrar": "", "password": ""},
     ],
     "restart_time": 2.0,
+    "nonce_lifetime": 300.0,  # seconds a Digest nonce is accepted; then the device answers stale=true
     "clock_offset": 0,
     "faults": {},
 }

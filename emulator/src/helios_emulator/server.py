@@ -54,7 +54,7 @@ class Fleet:
         for device in devices:
             self._by_endpoint[(device.address, device.http_port)] = device
             self._by_endpoint[(device.address, device.https_port)] = device
-        self.authenticators = {id(device): Authenticator() for device in devices}
+        self.authenticators = {id(device): Authenticator(float(device.profile["nonce_lifetime"])) for device in devices}
         self._sites: dict[int, list[web.TCPSite]] = {}
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task] = set()

@@ -58,7 +58,6 @@ def test_bad_state_names_the_allowed_values(device, ansible):
     assert 'value of state must be one of: active, inactive, triggered, got: open' in run.result(device.name)['msg']
 
 
-
 def test_an_active_monostable_switch_is_left_alone(device, ansible):
     # a long switchOnDuration keeps the switch active for the whole test, however slow the machine
     configured = ansible(device, 'config', settings={'Switches': {'Switch': [{'At': 0, 'SwitchOnDuration': 600}]}})

@@ -212,6 +212,22 @@ def test_digest_keep_alive_session_with_requests(device):
     session.close()
 
 
+def test_traffic_counts_connections_requests_and_challenges(device):
+    before = device.state()["traffic"]
+    session = new_session()
+    auth = digest(*ADMIN)
+    for _ in range(3):
+        assert session.get(device.url("/api/system/status"), auth=auth, timeout=10).json()["success"] is True
+    session.close()
+    second = new_session()
+    assert second.get(device.url("/api/system/info"), auth=digest(*ADMIN), timeout=10).json()["success"] is True
+    second.close()
+    after = device.state()["traffic"]
+    # a keep-alive connection per session; each session is challenged once, then answers with its nonce;
+    # admin calls are not API traffic
+    assert {key: after[key] - before[key] for key in after} == {"connections": 2, "requests": 6, "challenges": 2}
+
+
 def test_digest_expired_nonce_is_stale_and_requests_recovers(short_nonces):
     device = short_nonces.take()
     auth = digest(*ADMIN)

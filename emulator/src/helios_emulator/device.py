@@ -109,6 +109,9 @@ class Device:
         self.pending_firmware: FirmwareImage | None = None
         self.pending_firmware_applied = False  # firmware/apply confirmed the pending image
         self.camera_frozen_at: float | None = None  # test hook: the camera shows a still picture
+        # what the device saw on its API ports since the emulator started (restarts included): lets tests tell
+        # whether clients reuse connections and Digest nonces
+        self.traffic = {"connections": 0, "requests": 0, "challenges": 0}
         self._reset_runtime()
 
     # identity, persistence, restarts ------------------------------------------------------------------
@@ -218,6 +221,7 @@ class Device:
             "cameraFrozen": self.camera_frozen_at is not None,
             "pendingFirmware": self.pending_firmware.version if self.pending_firmware else None,
             "faults": dict(self.faults),
+            "traffic": dict(self.traffic),
         }
 
     def uptime(self) -> int:

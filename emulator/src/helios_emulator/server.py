@@ -15,6 +15,7 @@ import logging
 import os
 import tempfile
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -59,6 +60,7 @@ class Fleet:
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task] = set()
         self._stopping = False  # set on shutdown: open MJPEG streams end so the process can exit
+        self._counted_connections: weakref.WeakSet = weakref.WeakSet()  # the asyncio transports already counted
 
     # lifecycle ------------------------------------------------------------------------------------------
 
@@ -126,6 +128,7 @@ class Fleet:
         if request.path.startswith("/_emulator/"):
             return await self._admin(request, device)
         if request.path == "/api" or request.path.startswith("/api/"):
+            self._count_traffic(request, device)
             try:
                 return await self._api(request, device)
             except DroppedConnection:
@@ -135,6 +138,12 @@ class Fleet:
             return web.Response(text=f"<html><body><h1>{device.variant}</h1><p>{device.serial_number}</p>"
                                      "</body></html>\n", content_type="text/html")
         return web.Response(status=404, text="Not Found\n")
+
+    def _count_traffic(self, request: web.Request, device: Device) -> None:
+        device.traffic["requests"] += 1
+        if request.transport is not None and request.transport not in self._counted_connections:
+            self._counted_connections.add(request.transport)
+            device.traffic["connections"] += 1
 
     def _reply(self, device: Device, payload: dict[str, Any], status: int = 200,
                headers: dict[str, str] | None = None) -> web.Response:
@@ -188,6 +197,7 @@ class Fleet:
                     raise ApiError(8)
                 if outcome.account is None:
                     challenge = authenticator.challenge(service.auth, stale=outcome.stale)
+                    device.traffic["challenges"] += 1
                     return self._reply(device, ApiError(9).reply(), status=401, headers={"WWW-Authenticate": challenge})
                 account = outcome.account
             if account is not None and function.privilege and function.privilege not in account.privileges:

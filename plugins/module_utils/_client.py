@@ -8,9 +8,11 @@ Private to twon.helios; may change without notice.
 
 from __future__ import annotations
 
+import json
 import re
 import ssl
 import time
+import types
 import warnings
 
 from ansible_collections.twon.helios.plugins.module_utils._errors import (
@@ -24,6 +26,7 @@ try:
     import requests
     from requests.adapters import HTTPAdapter
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+    from requests.structures import CaseInsensitiveDict
     from urllib3.exceptions import InsecureRequestWarning
     from urllib3.util.ssl_ import create_urllib3_context
 except ImportError:
@@ -38,10 +41,27 @@ DEFAULT_PORTS = {'https': 443, 'http': 80}
 MAX_BACKOFF = 5.0
 
 
+class RelayUnavailable(Exception):
+    """The process a client relays its calls through cannot take them; the client calls the device itself."""
+
+
+class Reply:
+    """An HTTP reply relayed from another process: the part of a requests.Response that HeliosClient reads."""
+
+    def __init__(self, status_code, reason, headers, content):
+        self.status_code = status_code
+        self.reason = reason
+        self.headers = CaseInsensitiveDict(headers)
+        self.content = content
+
+    def json(self):
+        return json.loads(self.content.decode('utf-8'))
+
+
 def _auth_for(scheme, username, password):
     scheme = scheme.lower()
     if scheme == 'digest':
-        return HTTPDigestAuth(username or '', password or '')
+        return _DigestAuth(username or '', password or '')
     if scheme == 'basic':
         return HTTPBasicAuth(username or '', password or '')
     return None
@@ -66,6 +86,18 @@ def _root_cause(exc):
 
 
 if HAS_REQUESTS:
+    class _DigestAuth(HTTPDigestAuth):
+        """requests' Digest auth with its nonce state kept per client instead of per thread.
+
+        The session server (plugin_utils/_session_server.py) calls one device from several threads, one call at a
+        time; keeping the nonce between them is the point of keeping the session. Should requests rename the
+        attribute, this silently falls back to per-thread state: slower, still correct.
+        """
+
+        def __init__(self, username, password):
+            super().__init__(username, password)
+            self._thread_local = types.SimpleNamespace()
+
     class _TlsContextAdapter(HTTPAdapter):
         """Hands urllib3 one SSL context per client.
 
@@ -97,10 +129,13 @@ class HeliosClient:
     Simple parameters go in the URI query (manual 2.2, method 1); blob- parameters as multipart/form-data.
     A negative reply raises HeliosApiError; anything that is not an HTTP API reply raises HeliosTransportError.
     Connection faults and HTTP 5xx are retried with exponential backoff; device error replies never are.
+
+    With a relay (the session server's link), calls without a body go through it and reuse a session kept across
+    tasks; uploads, and every call once the relay is unavailable, go from this process.
     """
 
     def __init__(self, host, port=None, protocol='https', username=None, password=None, auth_method='digest',
-                 validate_certs=True, ca_path=None, timeout=10.0, retries=3, backoff=0.25):
+                 validate_certs=True, ca_path=None, timeout=10.0, retries=3, backoff=0.25, relay=None):
         self.protocol = protocol
         self.username = username
         self.auth_method = auth_method
@@ -113,15 +148,45 @@ class HeliosClient:
         # Session.verify (psf/requests#3829) but not a per-request value other than True.
         self.verify = (ca_path or True) if validate_certs else False
         self._password = password
-        self._session = requests.Session()
-        if protocol == 'https':
-            self._session.mount('https://', _TlsContextAdapter(_ssl_context(self.verify)))
+        # What identifies the device session (the session server keys its sessions by it).
+        self.connection = dict(host=host, port=port, protocol=protocol, username=username, password=password,
+                               auth_method=auth_method, validate_certs=validate_certs, ca_path=ca_path)
+        self._relay = relay
+        self._own_session = None
+        self._request_settings = {}
         # auth_method auto starts without credentials and picks the scheme of the first challenge.
-        self._session.auth = _auth_for(auth_method, username, password)
         self._awaiting_challenge = auth_method == 'auto'
 
+    def open_session(self):
+        """Set up this client's own requests session now; otherwise it is made for the first call not relayed."""
+        return self._session
+
+    @property
+    def _session(self):
+        # Made on first use: a relayed client never needs one, and making one costs a worker milliseconds.
+        if self._own_session is None:
+            session = requests.Session()
+            if self.protocol == 'https':
+                session.mount('https://', _TlsContextAdapter(_ssl_context(self.verify)))
+            if not self._awaiting_challenge:
+                session.auth = _auth_for(self.auth_method, self.username, self._password)
+            # requests reads proxies and the CA bundle (REQUESTS_CA_BUNDLE) from the environment on every request,
+            # which costs more than the rest of a call on a keep-alive connection; read them once instead.
+            settings = session.merge_environment_settings(self.base_url, {}, None, self.verify, None)
+            session.trust_env = False
+            self._request_settings = dict(proxies=settings['proxies'], verify=settings['verify'])
+            if self.verify is False:
+                # The user chose not to verify; urllib3 would warn on every single request. The filter is for the
+                # whole process, which is ours alone: a module, a task's worker, or the session server.
+                warnings.filterwarnings('ignore', category=InsecureRequestWarning)
+            self._own_session = session
+        return self._own_session
+
     def close(self):
-        self._session.close()
+        if self._own_session is not None:
+            self._own_session.close()
+        if self._relay is not None:
+            self._relay.close()
 
     def __enter__(self):
         return self
@@ -155,6 +220,17 @@ class HeliosClient:
     # Transport.
 
     def _request(self, method, function, params, body_factory=None):
+        if self._relay is not None and body_factory is None:
+            try:
+                reply, self.auth_method = self._relay.request(
+                    self.connection, dict(timeout=self.timeout, retries=self.retries), method, function, params)
+                return reply
+            except RelayUnavailable:
+                self._relay = None  # from now on this client calls the device itself
+        return self.send(method, function, params, body_factory)
+
+    def send(self, method, function, params, body_factory=None):
+        """One API call from this process, retried as the class says; the HTTP response."""
         url = '%s/api/%s' % (self.base_url, function)
         attempt = 0
         while True:
@@ -184,14 +260,8 @@ class HeliosClient:
             return response
 
     def _send(self, method, url, params, body, headers):
-        kwargs = dict(params=params or None, data=body, headers=headers, timeout=self.timeout,
-                      verify=self.verify, allow_redirects=False)
-        if self.verify is False:
-            # The user chose not to verify; urllib3 would warn on every single request.
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore', InsecureRequestWarning)
-                return self._session.request(method, url, **kwargs)
-        return self._session.request(method, url, **kwargs)
+        return self._session.request(method, url, params=params or None, data=body, headers=headers,
+                                     timeout=self.timeout, allow_redirects=False, **self._request_settings)
 
     def _answer_challenge(self, response):
         """auth_method auto: adopt the scheme named in the first WWW-Authenticate challenge."""

@@ -44,8 +44,11 @@ CONNECTION_REQUIRED_IF = [
 ]
 
 
-def client_from_params(params):
-    """A HeliosClient for validated module parameters; HeliosError if the options cannot work."""
+def client_from_params(params, relay=None):
+    """A HeliosClient for validated module parameters; HeliosError if the options cannot work.
+
+    relay: see HeliosClient (the action plugin passes the session server's link).
+    """
     if not HAS_REQUESTS:
         raise HeliosError(missing_required_lib('requests'))
     if params['port'] is not None and not 0 < params['port'] < 65536:
@@ -58,4 +61,4 @@ def client_from_params(params):
         host=params['host'], port=params['port'], protocol=params['protocol'],
         username=params['username'], password=params['password'], auth_method=params['auth_method'],
         validate_certs=params['validate_certs'], ca_path=params['ca_path'],
-        timeout=params['timeout'], retries=params['retries'])
+        timeout=params['timeout'], retries=params['retries'], relay=relay)

@@ -57,10 +57,10 @@ class HeliosTask:
                     required_by=self.required_by)
 
 
-def execute(task, params, check_mode, diff):
+def execute(task, params, check_mode, diff, relay=None):
     """Run task's logic against the device params describe; failures become a failed result."""
     try:
-        with client_from_params(params) as client:
+        with client_from_params(params, relay) as client:
             result = task.run(params, client, check_mode, diff)
     except HeliosError as exc:
         return dict(exc.result_fields(), failed=True, changed=False, msg=str(exc))

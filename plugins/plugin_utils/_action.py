@@ -11,6 +11,9 @@ HeliosTask in-process. Otherwise (delegated to a jump host, async) it executes t
 HELIOS_ACTION_IN_PROCESS=false in the controller's environment forces the module path; the tests use
 it to run both paths, and it is a way out should the in-process path ever misbehave.
 
+In-process tasks make their calls through the session server (_session_server.py), which keeps each
+device's connection open from one task to the next.
+
 Private to twon.helios; may change without notice.
 """
 
@@ -27,6 +30,7 @@ from ansible.utils.vars import merge_hash
 
 from ansible_collections.twon.helios.plugins.module_utils._client import HAS_REQUESTS, HeliosClient
 from ansible_collections.twon.helios.plugins.module_utils._task import execute
+from ansible_collections.twon.helios.plugins.plugin_utils import _session_server
 
 IN_PROCESS_SWITCH = 'HELIOS_ACTION_IN_PROCESS'
 
@@ -68,7 +72,8 @@ def warm_up():
     here once, that state is inherited by every worker. No request is sent.
     """
     if HAS_REQUESTS:
-        HeliosClient('localhost', validate_certs=False).close()
+        with HeliosClient('localhost') as client:
+            client.open_session()
 
 
 warm_up()
@@ -108,7 +113,8 @@ class HeliosActionBase(ActionBase):
             result = dict(failed=True, msg=message)
         else:
             params = validation.validated_parameters
-            result = execute(self.TASK, params, self._task.check_mode, self._task.diff)
+            relay = _session_server.SessionLink() if _session_server.enabled(os.environ) else None
+            result = execute(self.TASK, params, self._task.check_mode, self._task.diff, relay)
             result['invocation'] = dict(module_args=self.TASK.shown_params(params))
         # As AnsibleModule does: never show a no_log value (the password) in the result.
         return remove_values(result, validation._no_log_values)

@@ -1,0 +1,103 @@
+"""The session server: tasks on one device share its connection and Digest nonce, and it lives with its controller."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+# helios_info (system/info, switch/caps, switch/status), helios_switch (caps, status, ctrl), helios_io (caps, status,
+# ctrl): nine calls, and a challenge for every new session.
+CALLS = 9
+
+
+def traffic_of(device, before):
+    after = device.state()['traffic']
+    return {key: after[key] - before[key] for key in after}
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError('timed out after %s s waiting for %s' % (timeout, what))
+
+
+def server_pid(path):
+    """The process holding the Unix socket bound at path (Linux: /proc/net/unix, then every process's descriptors).
+
+    SO_PEERCRED would name the worker that started listening, which is gone by now.
+    """
+    with open('/proc/net/unix') as table:
+        inodes = {line.split()[6] for line in table if line.rstrip().endswith(' ' + str(path))}
+    assert inodes, 'nothing is bound at %s' % path
+    for fd_dir in os.scandir('/proc'):
+        if not fd_dir.name.isdigit():
+            continue
+        try:
+            links = [os.readlink(os.path.join(fd_dir.path, 'fd', fd)) for fd in os.listdir(os.path.join(fd_dir.path, 'fd'))]
+        except OSError:
+            continue  # gone, or not ours to read
+        if any(link in {'socket:[%s]' % inode for inode in inodes} for link in links):
+            return int(fd_dir.name)
+    raise AssertionError('no process holds the socket at %s' % path)
+
+
+def sockets_in(directory):
+    return sorted(directory.glob('twon-helios-%d/*.sock' % os.getuid()))
+
+
+def test_tasks_share_one_connection_and_nonce_per_device(devices, ansible, tmp_path):
+    pair = devices(2)
+    before = {device.name: device.state()['traffic'] for device in pair}
+    run = ansible(pair, 'session', env={'TMPDIR': str(tmp_path)})
+    assert run.rc == 0, run.stdout
+    for device in pair:
+        assert traffic_of(device, before[device.name]) == {'connections': 1, 'requests': CALLS + 1, 'challenges': 1}
+    assert device.switch_active(2) is True and device.port_state('relay1') == 1
+    # The server ends with ansible-playbook and takes its socket with it.
+    wait_for(lambda: not sockets_in(tmp_path), 5, 'the session server to remove its socket')
+
+
+def test_without_the_session_server_each_task_connects(device, ansible, tmp_path):
+    before = device.state()['traffic']
+    run = ansible(device, 'session', env={'TMPDIR': str(tmp_path), 'HELIOS_SESSION_SERVER': 'false'})
+    assert run.rc == 0, run.stdout
+    assert traffic_of(device, before) == {'connections': 3, 'requests': CALLS + 3, 'challenges': 3}
+    assert not (tmp_path / ('twon-helios-%d' % os.getuid())).exists()
+
+
+def test_a_killed_server_is_replaced(device, ansible, tmp_path):
+    before = device.state()['traffic']
+    with ThreadPoolExecutor(1) as pool:
+        playing = pool.submit(ansible, device, 'session', env={'TMPDIR': str(tmp_path)}, session_pause=3)
+        # The first two tasks are done (7 requests) while the play pauses.
+        wait_for(lambda: traffic_of(device, before)['requests'] == 7 or playing.done(), 60, 'the first two tasks')
+        sockets = sockets_in(tmp_path)
+        assert len(sockets) == 1
+        # Only the user can reach the socket: the credentials pass through it.
+        assert stat.S_IMODE(sockets[0].parent.stat().st_mode) == 0o700
+        os.kill(server_pid(sockets[0]), signal.SIGKILL)
+        run = playing.result()
+    assert run.rc == 0, run.stdout
+    # The third task found the dead server's socket, started a new server, which made a new session.
+    assert traffic_of(device, before) == {'connections': 2, 'requests': CALLS + 2, 'challenges': 2}
+    assert device.port_state('relay1') == 1
+    wait_for(lambda: not sockets_in(tmp_path), 5, 'the new session server to remove its socket')
+
+
+def test_a_directory_others_can_enter_is_not_used(device, ansible, tmp_path):
+    shared = tmp_path / ('twon-helios-%d' % os.getuid())
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    before = device.state()['traffic']
+    run = ansible(device, 'session', env={'TMPDIR': str(tmp_path)})
+    assert run.rc == 0, run.stdout
+    # Each task called the device itself.
+    assert traffic_of(device, before) == {'connections': 3, 'requests': CALLS + 3, 'challenges': 3}
+    assert not sockets_in(tmp_path)

@@ -186,11 +186,27 @@ class Device:
 
     # views -----------------------------------------------------------------------------------------------
 
+    @property
+    def document(self) -> ET.Element:
+        """The configuration document; replaced as a whole (never edited in place) when the configuration changes."""
+        return self._document
+
+    @document.setter
+    def document(self, value: ET.Element) -> None:
+        self._document = value
+        self._policy: tuple[dict[str, configdoc.ServicePolicy], tuple[configdoc.Account, ...]] | None = None
+
+    def _access_policy(self) -> tuple[dict[str, configdoc.ServicePolicy], tuple[configdoc.Account, ...]]:
+        # read on every request, so read once per document
+        if self._policy is None:
+            self._policy = (configdoc.read_services(self._document), tuple(configdoc.read_accounts(self._document)))
+        return self._policy
+
     def services(self) -> dict[str, configdoc.ServicePolicy]:
-        return configdoc.read_services(self.document)
+        return dict(self._access_policy()[0])
 
     def accounts(self) -> list[configdoc.Account]:
-        return configdoc.read_accounts(self.document)
+        return list(self._access_policy()[1])
 
     def config_header(self) -> dict[str, str]:
         displays = configdoc.read_displays(self.document)

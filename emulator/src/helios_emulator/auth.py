@@ -8,6 +8,7 @@ import binascii
 import hashlib
 import hmac
 import os
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -30,33 +31,18 @@ def _md5(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - Digest MD5 is what the device speaks
 
 
+# one `key=value` pair: separators, the key (up to the "="), then a quoted value (backslash escapes; an unterminated
+# quote runs to the end) or a bare value (up to the next comma)
+_DIGEST_PARAM = re.compile(r'[ ,\t]*([^=]*)=(?:"((?:[^"\\]|\\.|\\$)*)"?|([^,]*))', re.S)
+_ESCAPED = re.compile(r"\\(.)", re.S)
+
+
 def parse_digest_params(value: str) -> dict[str, str]:
     """Parse `k=v, k="quoted, value"` pairs of a Digest header."""
     params: dict[str, str] = {}
-    i, n = 0, len(value)
-    while i < n:
-        while i < n and value[i] in " ,\t":
-            i += 1
-        eq = value.find("=", i)
-        if eq < 0:
-            break
-        key = value[i:eq].strip().lower()
-        i = eq + 1
-        if i < n and value[i] == '"':
-            i += 1
-            chars = []
-            while i < n and value[i] != '"':
-                if value[i] == "\\" and i + 1 < n:
-                    i += 1
-                chars.append(value[i])
-                i += 1
-            i += 1
-            params[key] = "".join(chars)
-        else:
-            end = value.find(",", i)
-            end = n if end < 0 else end
-            params[key] = value[i:end].strip()
-            i = end
+    for match in _DIGEST_PARAM.finditer(value):
+        key, quoted, bare = match.groups()
+        params[key.strip().lower()] = _ESCAPED.sub(r"\1", quoted) if quoted is not None else bare.strip()
     return params
 
 

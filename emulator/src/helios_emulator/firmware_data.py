@@ -6,6 +6,7 @@ The HTTP layer and the device read these tables; a newer firmware (more system/i
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 
@@ -88,6 +89,7 @@ FAMILIES = {
 }
 
 
+@functools.lru_cache(maxsize=64)  # asked on every request; FAMILIES is fixed
 def family_for(sw_version: str) -> FirmwareFamily:
     """The newest family not newer than `sw_version` (older firmware answers like 2.11 here)."""
     wanted = version_tuple(sw_version)[:2]

@@ -260,8 +260,12 @@ class HeliosClient:
             return response
 
     def _send(self, method, url, params, body, headers):
-        return self._session.request(method, url, params=params or None, data=body, headers=headers,
-                                     timeout=self.timeout, allow_redirects=False, **self._request_settings)
+        session = self._session
+        # Session.request() would merge the session's and the environment's settings into every call; they are fixed
+        # for a client, so prepare the request from them directly (requests' "prepared requests").
+        prepared = requests.Request(method, url, params=params or None, data=body, auth=session.auth,
+                                    headers=dict(session.headers, **(headers or {}))).prepare()
+        return session.send(prepared, timeout=self.timeout, allow_redirects=False, **self._request_settings)
 
     def _answer_challenge(self, response):
         """auth_method auto: adopt the scheme named in the first WWW-Authenticate challenge."""

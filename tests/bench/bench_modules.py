@@ -69,8 +69,8 @@ def main():
             for label, playbook, extra_env in runs:
                 times = run_playbook(playbook, inventory, workdir, options.forks, extra_env)
                 per_task_host[label].append(sum(t['seconds'] for t in times) / task_hosts)
-                print('round %d  %-32s %s' % (round_number, label,
-                                               '  '.join('%s %.2f s' % (t['task'], t['seconds']) for t in times)))
+                tasks = '  '.join('%s %.2f s' % (t['task'], t['seconds']) for t in times)
+                print('round %d  %-32s %s' % (round_number, label, tasks))
         median = {label: statistics.median(values) for label, values in per_task_host.items()}
         ours, uri = median['twon.helios'], median['ansible.builtin.uri']
         print()

@@ -1,0 +1,71 @@
+"""The session server's pieces that need no device: its messages, its switch and its directory checks."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+
+import pytest
+
+from ansible_collections.twon.helios.plugins.module_utils._client import RelayUnavailable
+from ansible_collections.twon.helios.plugins.plugin_utils import _session_server as server
+
+
+def test_a_frame_carries_a_header_and_raw_bytes():
+    left, right = socket.socketpair()
+    with left, right, right.makefile('rb') as stream:
+        server.send_frame(left, {'status': 200, 'headers': [['Content-Type', 'image/jpeg']]}, b'\xff\xd8 jpeg')
+        server.send_frame(left, {'empty': True})
+        assert server.recv_frame(stream) == ({'status': 200, 'headers': [['Content-Type', 'image/jpeg']]}, b'\xff\xd8 jpeg')
+        assert server.recv_frame(stream) == ({'empty': True}, b'')
+
+
+@pytest.mark.parametrize('cut', [0, 3, 8, 12])
+def test_a_cut_frame_is_the_end_of_the_link(cut):
+    left, right = socket.socketpair()
+    with left, right:
+        server.send_frame(left, {'status': 200}, b'body')
+        whole = right.recv(1024)
+    with pytest.raises(EOFError):
+        server.recv_frame(io.BytesIO(whole[:cut]))
+
+
+@pytest.mark.parametrize('environ, expected', [
+    ({}, True), ({'HELIOS_SESSION_SERVER': 'true'}, True),
+    ({'HELIOS_SESSION_SERVER': 'false'}, False), ({'HELIOS_SESSION_SERVER': 'no'}, False),
+    ({'HELIOS_SESSION_SERVER': '0'}, False),
+])
+def test_switch(environ, expected):
+    assert server.enabled(environ) is expected
+
+
+def test_the_directory_is_made_for_this_user_only(tmp_path):
+    directory = tmp_path / 'sessions'
+    server._ensure_private_directory(str(directory))
+    assert directory.stat().st_mode & 0o777 == 0o700
+    server._ensure_private_directory(str(directory))  # and found fit the next time
+
+
+@pytest.mark.parametrize('make', ['open to the group', 'a symbolic link', 'a file'])
+def test_a_directory_others_could_reach_is_refused(tmp_path, make):
+    directory = tmp_path / 'sessions'
+    if make == 'open to the group':
+        directory.mkdir(mode=0o750)
+        directory.chmod(0o750)
+    elif make == 'a symbolic link':
+        (tmp_path / 'elsewhere').mkdir(mode=0o700)
+        directory.symlink_to(tmp_path / 'elsewhere')
+    else:
+        directory.write_text('')
+    with pytest.raises(OSError):
+        server._ensure_private_directory(str(directory))
+    link = server.SessionLink(controller_pid=os.getpid(), directory=str(directory))
+    with pytest.raises(RelayUnavailable):
+        link.request({}, {'timeout': 1, 'retries': 0}, 'GET', 'system/info', {})
+
+
+def test_the_reply_timeout_covers_every_attempt():
+    one = server._reply_timeout({'timeout': 10, 'retries': 0})
+    assert one >= 20  # connect and read may each take the whole timeout
+    assert server._reply_timeout({'timeout': 10, 'retries': 3}) >= 4 * 20 + 3 * server.MAX_BACKOFF

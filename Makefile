@@ -3,7 +3,7 @@
 # `make test` runs every gate (below), independent ones in parallel ($(JOBS) at a time), each one's output
 # on the console and in build/logs/<gate>.log, then a summary of which passed and which failed.
 # Each gate is also a target of its own: make sanity, make lint, make doc, make docs, make build,
-# make test-emulator, make test-collection.
+# make test-emulator, make test-collection, make bench-smoke.
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -27,11 +27,11 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTION_ROOT)
 
 # the order is the start order under -j: the two longest first (a cold sanity run can be the longest)
-GATES := test-collection sanity test-emulator lint doc docs build
+GATES := test-collection sanity test-emulator lint doc docs build bench-smoke
 PYTEST := $(BIN)/pytest -ra
 xdist = $(if $(filter-out 0,$(1)),-n $(1))
 
-.PHONY: venv test demo clean collection-tree sanity lint doc docs build test-emulator test-collection $(addprefix gate-,$(GATES))
+.PHONY: venv test demo clean collection-tree sanity lint doc docs build test-emulator test-collection bench-smoke $(addprefix gate-,$(GATES))
 
 venv: $(VENV)/.installed
 
@@ -128,6 +128,14 @@ build: venv
 	$(BIN)/ansible-galaxy collection install --offline -p build/install-check $$tarball >/dev/null; \
 	modules=$$($(BIN)/ansible-doc -t module --list --json twon.helios | $(BIN)/python -c 'import json, sys; print(len(json.load(sys.stdin)))'); \
 	echo "installs into build/install-check; ansible-doc lists $$modules modules from there"
+
+# Every benchmark of tests/bench/ once, at sizes far too small to measure anything: this only keeps them working
+# on a clean clone. Measurements are made by running the scripts by hand (their docstrings say how).
+bench-smoke: venv
+	$(BIN)/python tests/bench/bench_config_diff.py --size-kb 64 --repeat 1
+	$(BIN)/python tests/bench/bench_emulator.py --quick
+	$(BIN)/python tests/bench/bench_firmware_upload.py --large-mib 8
+	$(BIN)/python tests/bench/bench_modules.py --devices 3 --rounds 1
 
 test-emulator: venv
 	$(BIN)/ruff check --no-cache emulator

@@ -84,6 +84,8 @@ def main():
         print('twon.helios: %.4f s per task-host (target <= 0.015 s: %s)' % (ours, 'met' if ours <= 0.015 else 'NOT met'))
         print('the session server makes twon.helios %.1fx faster' % (median['twon.helios, no session server'] / ours))
         print('twon.helios above the floor: %.4f s per task-host' % (ours - median['floor (debug)']))
+        if len(devices) < 100 or options.rounds < 3:
+            print('(%d devices, %d rounds: a smoke run; the targets are stated for 100 devices)' % (len(devices), options.rounds))
     finally:
         fleet.stop(timeout=10)
 

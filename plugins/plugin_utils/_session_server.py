@@ -28,6 +28,7 @@ import fcntl
 import gc
 import json
 import os
+import resource
 import signal
 import socket
 import stat
@@ -54,8 +55,9 @@ IDLE_TIMEOUT = 60.0
 # A device session unused for this many seconds is made anew rather than reused: devices close idle
 # keep-alive connections, and a fresh handshake is cheaper than a call lost to a connection closing under it.
 SESSION_IDLE = 30.0
-# Open device sessions at most (each holds a socket); the least recently used one is closed first.
-MAX_SESSIONS = 256
+# Open device sessions at most (each holds a socket): half the process's descriptors, up to this many; the
+# least recently used session is closed first.
+MAX_SESSIONS = 2048
 # How often the server checks that its controller still runs, in seconds.
 WATCH_INTERVAL = 0.5
 
@@ -239,6 +241,7 @@ class SessionServer:
         self._links = 0
         self._last_activity = time.monotonic()
         self._socket_inode = os.stat(listener.getsockname()).st_ino
+        self._max_sessions = max(16, min(MAX_SESSIONS, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2))
 
     def serve(self):
         self._listener.settimeout(WATCH_INTERVAL)
@@ -324,7 +327,8 @@ class SessionServer:
             return session
 
     def _evict(self):
-        for key in list(self._sessions)[:-MAX_SESSIONS]:
+        excess = len(self._sessions) - self._max_sessions
+        for key in list(self._sessions)[:excess] if excess > 0 else ():
             if not self._sessions[key].lock.locked():
                 self._sessions.pop(key).client.close()
 

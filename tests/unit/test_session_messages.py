@@ -69,3 +69,20 @@ def test_the_reply_timeout_covers_every_attempt():
     one = server._reply_timeout({'timeout': 10, 'retries': 0})
     assert one >= 20  # connect and read may each take the whole timeout
     assert server._reply_timeout({'timeout': 10, 'retries': 3}) >= 4 * 20 + 3 * server.MAX_BACKOFF
+
+
+def test_sessions_beyond_the_limit_close_the_least_recently_used(tmp_path):
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / 'server.sock'))
+    with listener:
+        sessions = server.SessionServer(listener, os.getpid())
+        sessions._max_sessions = 2
+        first, second, third = ({'host': '192.0.2.%d' % number, 'port': 443, 'protocol': 'https', 'username': 'admin',
+                                 'password': '2n', 'auth_method': 'digest', 'validate_certs': True, 'ca_path': None}
+                                for number in (1, 2, 3))
+        kept = sessions._session_for(first)
+        sessions._session_for(second)
+        assert sessions._session_for(first) is kept  # reused, and now the most recently used
+        sessions._session_for(third)
+        assert [session.client.base_url for session in sessions._sessions.values()] == [
+            'https://192.0.2.1:443', 'https://192.0.2.3:443']

@@ -81,6 +81,8 @@ def main():
                   % (label, median[label], ', '.join('%.4f' % value for value in values)))
         print('ratio: twon.helios is %.1fx faster than ansible.builtin.uri (target >= 15x: %s)'
               % (uri / ours, 'met' if uri / ours >= 15 else 'NOT met'))
+        print('ratio within each round: %s' % ', '.join(
+            '%.1fx' % (u / o) for u, o in zip(per_task_host['ansible.builtin.uri'], per_task_host['twon.helios'])))
         print('twon.helios: %.4f s per task-host (target <= 0.015 s: %s)' % (ours, 'met' if ours <= 0.015 else 'NOT met'))
         print('the session server makes twon.helios %.1fx faster' % (median['twon.helios, no session server'] / ours))
         print('twon.helios above the floor: %.4f s per task-host' % (ours - median['floor (debug)']))

@@ -72,6 +72,14 @@ def test_without_the_session_server_each_task_connects(device, ansible, tmp_path
     assert not (tmp_path / ('twon-helios-%d' % os.getuid())).exists()
 
 
+def test_tasks_run_as_modules_do_not_use_it(device, ansible, tmp_path):
+    before = device.state()['traffic']
+    run = ansible(device, 'session', env={'TMPDIR': str(tmp_path), 'HELIOS_ACTION_IN_PROCESS': 'false'})
+    assert run.rc == 0, run.stdout
+    assert traffic_of(device, before) == {'connections': 3, 'requests': CALLS + 3, 'challenges': 3}
+    assert not (tmp_path / ('twon-helios-%d' % os.getuid())).exists()
+
+
 def test_a_killed_server_is_replaced(device, ansible, tmp_path):
     before = device.state()['traffic']
     with ThreadPoolExecutor(1) as pool:

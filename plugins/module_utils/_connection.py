@@ -44,11 +44,8 @@ CONNECTION_REQUIRED_IF = [
 ]
 
 
-def client_from_params(params, relay=None):
-    """A HeliosClient for validated module parameters; HeliosError if the options cannot work.
-
-    relay: see HeliosClient (the action plugin passes the session server's link).
-    """
+def check_connection_params(params):
+    """HeliosError if validated connection parameters cannot work."""
     if not HAS_REQUESTS:
         raise HeliosError(missing_required_lib('requests'))
     if params['port'] is not None and not 0 < params['port'] < 65536:
@@ -57,8 +54,18 @@ def client_from_params(params, relay=None):
         raise HeliosParameterError('timeout must be a positive number of seconds, got %s' % params['timeout'])
     if params['retries'] < 0:
         raise HeliosParameterError('retries must be 0 or more, got %d' % params['retries'])
-    return HeliosClient(
-        host=params['host'], port=params['port'], protocol=params['protocol'],
-        username=params['username'], password=params['password'], auth_method=params['auth_method'],
-        validate_certs=params['validate_certs'], ca_path=params['ca_path'],
-        timeout=params['timeout'], retries=params['retries'], relay=relay)
+
+
+def connection_of(params):
+    """What identifies a device session: HeliosClient's arguments other than timeout, retries and relay."""
+    return dict((name, params[name]) for name in (
+        'host', 'port', 'protocol', 'username', 'password', 'auth_method', 'validate_certs', 'ca_path'))
+
+
+def client_from_params(params, relay=None):
+    """A HeliosClient for validated module parameters; HeliosError if the options cannot work.
+
+    relay: see HeliosClient (the action plugin passes the session server's link).
+    """
+    check_connection_params(params)
+    return HeliosClient(timeout=params['timeout'], retries=params['retries'], relay=relay, **connection_of(params))

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import copy
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, remove_values
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.twon.helios.plugins.module_utils._connection import (
     CONNECTION_OPTIONS,
@@ -28,7 +30,7 @@ class HeliosTask:
     """A module's own options and constraints (on top of the connection options) and its logic."""
 
     def __init__(self, run, options, mutually_exclusive=(), required_if=(), required_together=(), required_one_of=(),
-                 required_by=None, shown_params=None):
+                 required_by=None, shown_params=None, in_session_server=True):
         clashes = set(options) & set(CONNECTION_OPTIONS)
         if clashes:
             # module_defaults would set both through one key: a task's value would replace the connection's.
@@ -43,6 +45,14 @@ class HeliosTask:
         # The parameters as results show them (invocation.module_args): options whose values hold secrets that
         # no_log cannot name (a password inside a configuration tree) are masked by this function.
         self.shown_params = shown_params or (lambda params: params)
+        # Whether the session server may run the whole task (plugin_utils/_session_server.py); a task that does
+        # much CPU work runs in its own worker, so that it does not hold up every other task in that one process.
+        self.in_session_server = in_session_server
+
+    @property
+    def name(self):
+        """The module_utils module that defines the task (the session server finds the task by it)."""
+        return self.run.__module__
 
     @property
     def argument_spec(self):
@@ -57,15 +67,38 @@ class HeliosTask:
                     required_by=self.required_by)
 
 
-def execute(task, params, check_mode, diff, relay=None):
-    """Run task's logic against the device params describe; failures become a failed result."""
+def execute(task, params, check_mode, diff, open_client=client_from_params):
+    """Run task's logic against the device params describe; failures become a failed result.
+
+    open_client(params) gives a context manager for the client: by default a new one, closed at the end; the
+    action plugin's relays its calls to the session server, which hands out the device's kept client.
+    """
     try:
-        with client_from_params(params, relay) as client:
+        with open_client(params) as client:
             result = task.run(params, client, check_mode, diff)
     except HeliosError as exc:
         return dict(exc.result_fields(), failed=True, changed=False, msg=str(exc))
     result.setdefault('changed', False)
     return result
+
+
+def run_validated(task, args, module_name, execute_params):
+    """Validate args as AnsibleModule would, run execute_params(params), and mask no_log values in the result.
+
+    What the action plugin and the session server do with a task's arguments.
+    """
+    validation = ArgumentSpecValidator(task.argument_spec, **task.constraints).validate(args)
+    if validation.error_messages:
+        message = validation.errors.msg
+        if isinstance(validation.errors[0], UnsupportedError):
+            message = 'Unsupported parameters for (%s) module: %s' % (module_name, message)
+        result = dict(failed=True, msg=message)
+    else:
+        params = validation.validated_parameters
+        result = execute_params(params)
+        result['invocation'] = dict(module_args=task.shown_params(params))
+    # As AnsibleModule does: never show a no_log value (the password) in the result.
+    return remove_values(result, validation._no_log_values)
 
 
 def run_as_module(task):

@@ -24,14 +24,17 @@ import os
 
 from ansible.module_utils.basic import remove_values
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
-from ansible_collections.twon.helios.plugins.module_utils._client import HAS_REQUESTS, HeliosClient
-from ansible_collections.twon.helios.plugins.module_utils._connection import CONNECTION_OPTIONS, CONNECTION_REQUIRED_IF
-from ansible_collections.twon.helios.plugins.module_utils._task import execute
+from ansible_collections.twon.helios.plugins.module_utils._client import HAS_REQUESTS, HeliosClient, RelayUnavailable
+from ansible_collections.twon.helios.plugins.module_utils._connection import (
+    CONNECTION_OPTIONS,
+    CONNECTION_REQUIRED_IF,
+    client_from_params,
+)
+from ansible_collections.twon.helios.plugins.module_utils._task import execute, run_validated
 from ansible_collections.twon.helios.plugins.plugin_utils import _session_server
 
 IN_PROCESS_SWITCH = 'HELIOS_ACTION_IN_PROCESS'
@@ -110,18 +113,13 @@ class HeliosActionBase(ActionBase):
     def _run_in_process(self):
         environment = {}
         self._compute_environment_string(raw_environment_out=environment)
-        argument_spec = self.TASK.argument_spec
-        args = apply_task_environment(argument_spec, self._task.args, environment)
-        validation = ArgumentSpecValidator(argument_spec, **self.TASK.constraints).validate(args)
-        if validation.error_messages:
-            message = validation.errors.msg
-            if isinstance(validation.errors[0], UnsupportedError):
-                message = 'Unsupported parameters for (%s) module: %s' % (self._task.resolved_action, message)
-            result = dict(failed=True, msg=message)
-        else:
-            params = validation.validated_parameters
-            relay = _session_server.SessionLink() if _session_server.enabled(os.environ) else None
-            result = execute(self.TASK, params, self._task.check_mode, self._task.diff, relay)
-            result['invocation'] = dict(module_args=self.TASK.shown_params(params))
-        # As AnsibleModule does: never show a no_log value (the password) in the result.
-        return remove_values(result, validation._no_log_values)
+        args = apply_task_environment(self.TASK.argument_spec, self._task.args, environment)
+        task, check_mode, diff = self.TASK, self._task.check_mode, self._task.diff
+        link = _session_server.SessionLink() if _session_server.enabled(os.environ) else None
+        if link is not None and task.in_session_server:
+            try:
+                return link.run_task(task, args, self._task.resolved_action, check_mode, diff)
+            except RelayUnavailable:
+                link = None  # the task runs here, and calls the device itself
+        return run_validated(task, args, self._task.resolved_action, lambda params: execute(
+            task, params, check_mode, diff, open_client=lambda params: client_from_params(params, link)))

@@ -9,9 +9,10 @@ first request would run, and copy on write, much of requests, urllib3 and ssl in
 that is most of a task's cost.
 
 The first worker that needs it forks this server from itself (nothing is imported again) and later workers
-find it by the controller's process id. A worker's HeliosClient sends it every call that has no body, over a
-Unix socket in a directory only the user can enter; the server makes the call through a HeliosClient per
-device that it keeps between tasks, and sends the reply back. Uploads stay in the worker, streamed from disk.
+find it by the controller's process id, over a Unix socket in a directory only the user can enter. A worker
+hands it the whole task (its arguments, check mode and diff), and the server validates them and runs the task
+with a HeliosClient per device that it keeps between tasks, in a process that is already warm. A task marked
+otherwise (much CPU work: helios_config) runs in its worker, and only relays there the calls that have no body.
 
 The server exits soon after the ansible-playbook process that started the workers, or after IDLE_TIMEOUT
 seconds without a call. Whatever goes wrong with it (it cannot start, cannot be reached, or dies), the
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
+import importlib
 import json
 import os
 import resource
@@ -36,6 +38,7 @@ import struct
 import tempfile
 import threading
 import time
+import traceback
 from collections import OrderedDict
 
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE
@@ -46,7 +49,9 @@ from ansible_collections.twon.helios.plugins.module_utils._client import (
     RelayUnavailable,
     Reply,
 )
+from ansible_collections.twon.helios.plugins.module_utils._connection import check_connection_params, connection_of
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosTransportError
+from ansible_collections.twon.helios.plugins.module_utils._task import execute, run_validated
 
 SWITCH = 'HELIOS_SESSION_SERVER'
 
@@ -62,6 +67,8 @@ MAX_SESSIONS = 2048
 WATCH_INTERVAL = 0.5
 
 _FRAME = struct.Struct('!II')  # header length, payload length
+
+TASK_MODULE_PREFIX = 'ansible_collections.twon.helios.plugins.module_utils._'
 
 
 def enabled(environ):
@@ -124,23 +131,34 @@ class SessionLink:
         self._sock = None
         self._stream = None
 
+    def run_task(self, task, args, module_name, check_mode, diff):
+        """The result of the whole task, run by the server (a task's run may take minutes: no time limit here)."""
+        try:
+            return self._exchange(dict(task=task.name, module=module_name, args=args, check_mode=check_mode,
+                                       diff=diff), None)[0]
+        finally:
+            self.close()
+
     def request(self, connection, settings, method, function, params):
         """The device's reply and the auth method the session uses; HeliosTransportError as the client raises it."""
-        if self._sock is None:
-            self._connect()
-        try:
-            self._sock.settimeout(_reply_timeout(settings))
-            send_frame(self._sock, dict(connection=connection, settings=settings, method=method, function=function,
-                                        params=params or {}))
-            header, payload = recv_frame(self._stream)
-        except (OSError, EOFError, ValueError) as exc:
-            self.close()
-            raise RelayUnavailable('session server at %s: %s' % (self.path, exc)) from None
+        header, payload = self._exchange(dict(connection=connection, settings=settings, method=method,
+                                              function=function, params=params or {}), _reply_timeout(settings))
         if 'transport_error' in header:
             raise HeliosTransportError(header['transport_error'])
         if 'failure' in header:
             raise RelayUnavailable(header['failure'])
         return Reply(header['status'], header['reason'], header['headers'], payload), header['auth_method']
+
+    def _exchange(self, message, timeout):
+        if self._sock is None:
+            self._connect()
+        try:
+            self._sock.settimeout(timeout)
+            send_frame(self._sock, message)
+            return recv_frame(self._stream)
+        except (OSError, EOFError, ValueError, TypeError) as exc:  # TypeError: arguments JSON cannot carry
+            self.close()
+            raise RelayUnavailable('session server at %s: %s' % (self.path, exc)) from None
 
     def close(self):
         for closable in (self._stream, self._sock):
@@ -295,6 +313,8 @@ class SessionServer:
                 self._last_activity = time.monotonic()
 
     def _call(self, request):
+        if 'task' in request:
+            return self._run_task(request), b''
         try:
             session = self._session_for(request['connection'])
             with session.lock:
@@ -312,6 +332,29 @@ class SessionServer:
         except Exception as exc:  # pylint: disable=broad-exception-caught
             # A fault of this server must not fail the task: the worker then makes the call itself.
             return dict(failure='session server: %s: %s' % (type(exc).__name__, exc)), b''
+
+    def _run_task(self, request):
+        try:
+            task = _task_named(request['task'])
+            return run_validated(task, request['args'], request['module'], lambda params: execute(
+                task, params, request['check_mode'], request['diff'], open_client=self._kept_client))
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # A fault of the server or the task: report it as the task's failure (as Ansible would an exception
+            # in a worker) rather than run the task a second time.
+            return dict(failed=True, msg='session server: %s: %s' % (type(exc).__name__, exc),
+                        exception=traceback.format_exc())
+
+    @contextlib.contextmanager
+    def _kept_client(self, params):
+        check_connection_params(params)
+        session = self._session_for(connection_of(params))
+        with session.lock:
+            client = session.client
+            client.timeout, client.retries = params['timeout'], params['retries']
+            try:
+                yield client
+            finally:
+                session.last_used = time.monotonic()
 
     def _session_for(self, connection):
         key = json.dumps(connection, sort_keys=True)
@@ -331,6 +374,13 @@ class SessionServer:
         for key in list(self._sessions)[:excess] if excess > 0 else ():
             if not self._sessions[key].lock.locked():
                 self._sessions.pop(key).client.close()
+
+
+def _task_named(name):
+    """A HeliosTask by its name (the module_utils module defining it); only this collection's tasks."""
+    if not name.startswith(TASK_MODULE_PREFIX):
+        raise ValueError('not a twon.helios task: %s' % name)
+    return importlib.import_module(name).TASK
 
 
 def _alive(pid):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+from helios_fleet import ADMIN, HTTPS_PORT
 
 # helios_info (system/info, switch/caps, switch/status), helios_switch (caps, status, ctrl), helios_io (caps, status,
 # ctrl): nine calls, and a challenge for every new session.
@@ -109,3 +112,31 @@ def test_a_directory_others_can_enter_is_not_used(device, ansible, tmp_path):
     # Each task called the device itself.
     assert traffic_of(device, before) == {'connections': 3, 'requests': CALLS + 3, 'challenges': 3}
     assert not sockets_in(tmp_path)
+
+
+def test_the_server_runs_whole_tasks_as_the_worker_would(device, collections_path, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(collections_path))
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.twon.helios.plugins.module_utils._switch import TASK
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.twon.helios.plugins.plugin_utils._session_server import SessionServer
+
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(tmp_path / 'server.sock'))
+        server = SessionServer(listener, os.getpid())
+        args = dict(host=device.address, port=HTTPS_PORT, validate_certs=False, switch=2, state='active', **ADMIN)
+        request = dict(task=TASK.name, module='twon.helios.helios_switch', args=args, check_mode=False, diff=True)
+        before = device.state()['traffic']
+        first, second = server._run_task(request), server._run_task(request)
+        assert first['changed'] is True and first['diff'] == {'before': {'switch': 2, 'active': False},
+                                                              'after': {'switch': 2, 'active': True}}
+        assert second['changed'] is False and device.switch_active(2) is True
+        assert first['invocation']['module_args']['password'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+        # one kept session: caps, status, ctrl, then caps and status, and a single challenge
+        assert traffic_of(device, before) == {'connections': 1, 'requests': 6, 'challenges': 1}
+
+        typo = server._run_task(dict(request, args=dict(args, colour='red')))
+        assert typo['failed'] is True
+        assert typo['msg'].startswith('Unsupported parameters for (twon.helios.helios_switch) module: colour')
+        foreign = server._run_task(dict(request, task='os'))
+        assert foreign['failed'] is True and 'not a twon.helios task: os' in foreign['msg']

@@ -5,7 +5,8 @@
 
 A HeliosTask is a module's options and its logic: a function of (validated params, client, check_mode,
 diff) returning the result dict. run_as_module() runs it through AnsibleModule (a module process);
-the action plugin base in plugin_utils runs the same task in the controller's worker. Both end in execute().
+the action plugin base in plugin_utils runs the same task on the controller (in its worker, or in the session
+server). All of them end in execute().
 
 Private to twon.helios; may change without notice.
 """
@@ -70,8 +71,8 @@ class HeliosTask:
 def execute(task, params, check_mode, diff, open_client=client_from_params):
     """Run task's logic against the device params describe; failures become a failed result.
 
-    open_client(params) gives a context manager for the client: by default a new one, closed at the end; the
-    action plugin's relays its calls to the session server, which hands out the device's kept client.
+    open_client(params) gives a context manager for the client: by default a new one, closed at the end. The
+    action plugin's relays the client's calls to the session server; the server's lends the device's kept client.
     """
     try:
         with open_client(params) as client:

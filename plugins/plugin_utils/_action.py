@@ -11,8 +11,8 @@ HeliosTask in-process. Otherwise (delegated to a jump host, async) it executes t
 HELIOS_ACTION_IN_PROCESS=false in the controller's environment forces the module path; the tests use
 it to run both paths, and it is a way out should the in-process path ever misbehave.
 
-In-process tasks make their calls through the session server (_session_server.py), which keeps each
-device's connection open from one task to the next.
+In-process tasks are run by the session server (_session_server.py), which keeps each device's connection
+open from one task to the next; a task marked otherwise runs here and relays its calls to it.
 
 Private to twon.helios; may change without notice.
 """

@@ -316,16 +316,11 @@ class SessionServer:
         if 'task' in request:
             return self._run_task(request), b''
         try:
-            session = self._session_for(request['connection'])
-            with session.lock:
-                client = session.client
-                client.timeout, client.retries = request['settings']['timeout'], request['settings']['retries']
+            with self._kept_session(request['connection'], **request['settings']) as client:
                 try:
                     response = client.send(request['method'], request['function'], request['params'])
                 except HeliosTransportError as exc:
                     return dict(transport_error=str(exc)), b''
-                finally:
-                    session.last_used = time.monotonic()
                 header = dict(status=response.status_code, reason=response.reason,
                               headers=list(response.headers.items()), auth_method=client.auth_method)
                 return header, response.content
@@ -344,13 +339,17 @@ class SessionServer:
             return dict(failed=True, msg='session server: %s: %s' % (type(exc).__name__, exc),
                         exception=traceback.format_exc())
 
-    @contextlib.contextmanager
     def _kept_client(self, params):
         check_connection_params(params)
-        session = self._session_for(connection_of(params))
+        return self._kept_session(connection_of(params), params['timeout'], params['retries'])
+
+    @contextlib.contextmanager
+    def _kept_session(self, connection, timeout, retries):
+        """The device's kept client, for this caller alone, with the caller's timeout and retries."""
+        session = self._session_for(connection)
         with session.lock:
             client = session.client
-            client.timeout, client.retries = params['timeout'], params['retries']
+            client.timeout, client.retries = timeout, retries
             try:
                 yield client
             finally:

@@ -9,6 +9,7 @@ import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from helios_fleet import ADMIN, HTTPS_PORT
 
 # helios_info (system/info, switch/caps, switch/status), helios_switch (caps, status, ctrl), helios_io (caps, status,
@@ -67,17 +68,10 @@ def test_tasks_share_one_connection_and_nonce_per_device(devices, ansible, tmp_p
     wait_for(lambda: not sockets_in(tmp_path), 5, 'the session server to remove its socket')
 
 
-def test_without_the_session_server_each_task_connects(device, ansible, tmp_path):
+@pytest.mark.parametrize('switch', ['HELIOS_SESSION_SERVER', 'HELIOS_ACTION_IN_PROCESS'])
+def test_when_turned_off_or_run_as_modules_each_task_connects(device, ansible, tmp_path, switch):
     before = device.state()['traffic']
-    run = ansible(device, 'session', env={'TMPDIR': str(tmp_path), 'HELIOS_SESSION_SERVER': 'false'})
-    assert run.rc == 0, run.stdout
-    assert traffic_of(device, before) == {'connections': 3, 'requests': CALLS + 3, 'challenges': 3}
-    assert not (tmp_path / ('twon-helios-%d' % os.getuid())).exists()
-
-
-def test_tasks_run_as_modules_do_not_use_it(device, ansible, tmp_path):
-    before = device.state()['traffic']
-    run = ansible(device, 'session', env={'TMPDIR': str(tmp_path), 'HELIOS_ACTION_IN_PROCESS': 'false'})
+    run = ansible(device, 'session', env={'TMPDIR': str(tmp_path), switch: 'false'})
     assert run.rc == 0, run.stdout
     assert traffic_of(device, before) == {'connections': 3, 'requests': CALLS + 3, 'challenges': 3}
     assert not (tmp_path / ('twon-helios-%d' % os.getuid())).exists()

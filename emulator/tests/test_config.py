@@ -13,6 +13,14 @@ HEADER_KEYS = ["Product name", "Serial number", "Software version", "Hardware ve
                "Display", "Card reader"]
 
 
+def reconfigure(device, settings):
+    """Set each path of the device's configuration document to its text and upload the document."""
+    root = device.config()
+    for path, text in settings.items():
+        set_text(root, path, text)
+    assert device.put_config(root).json() == {"success": True}
+
+
 def test_document_has_the_comment_header_of_the_manual(device):
     text = device.get("/api/config").text
     match = re.match(r'<\?xml version="1.0" encoding="UTF-8"\?>\n<!--\n((?:    [^\n]+\n)+)-->\n<DeviceDatabase ',
@@ -58,12 +66,10 @@ def test_download_upload_round_trip_changes_nothing(device):
 
 
 def test_switch_mode_from_the_configuration(device):
-    root = device.config()
-    set_text(root, "Switches/Switch[@At='1']/Mode", "monostable")
-    set_text(root, "Switches/Switch[@At='1']/SwitchOnDuration", "1")
-    set_text(root, "Switches/Switch[@At='2']/Enabled", "1")
-    set_text(root, "Switches/Switch[@At='2']/Mode", "bistable")
-    assert device.put_config(root).json() == {"success": True}
+    reconfigure(device, {"Switches/Switch[@At='1']/Mode": "monostable",
+                         "Switches/Switch[@At='1']/SwitchOnDuration": "1",
+                         "Switches/Switch[@At='2']/Enabled": "1",
+                         "Switches/Switch[@At='2']/Mode": "bistable"})
     caps = device.ok("/api/switch/caps")["switches"]
     assert caps[1] == {"switch": 2, "enabled": True, "mode": "monostable", "switchOnDuration": 1, "type": "normal"}
     assert caps[2] == {"switch": 3, "enabled": True, "mode": "bistable", "type": "normal"}
@@ -75,35 +81,26 @@ def test_switch_mode_from_the_configuration(device):
 
 
 def test_account_password_from_the_configuration(device):
-    root = device.config()
-    set_text(root, "HttpApi/Accounts/Account[@At='0']/Password", "n3w-secret")
-    assert device.put_config(root).json() == {"success": True}
+    reconfigure(device, {"HttpApi/Accounts/Account[@At='0']/Password": "n3w-secret"})
     assert_error(device.get("/api/system/status", auth=digest(*ADMIN)), 9, status=401)  # old password refused
     assert device.ok("/api/system/status", auth=digest("admin", "n3w-secret"))["upTime"] >= 0
 
 
 def test_new_and_disabled_accounts_from_the_configuration(device):
-    root = device.config()
-    set_text(root, "HttpApi/Accounts/Account[@At='1']/Enabled", "1")
-    set_text(root, "HttpApi/Accounts/Account[@At='1']/UserName", "guard")
-    set_text(root, "HttpApi/Accounts/Account[@At='1']/Password", "g")
-    set_text(root, "HttpApi/Accounts/Account[@At='1']/Privileges/SwitchMonitoring", "1")
-    device.put_config(root)
+    reconfigure(device, {"HttpApi/Accounts/Account[@At='1']/Enabled": "1",
+                         "HttpApi/Accounts/Account[@At='1']/UserName": "guard",
+                         "HttpApi/Accounts/Account[@At='1']/Password": "g",
+                         "HttpApi/Accounts/Account[@At='1']/Privileges/SwitchMonitoring": "1"})
     guard = digest("guard", "g")
     assert device.ok("/api/switch/status", auth=guard)["switches"]
     assert_error(device.get("/api/switch/ctrl", auth=guard, params={"switch": "1", "action": "on"}), 10)
-    set_text(root, "HttpApi/Accounts/Account[@At='1']/Enabled", "0")
-    device.put_config(root)
+    reconfigure(device, {"HttpApi/Accounts/Account[@At='1']/Enabled": "0"})
     assert_error(device.get("/api/switch/status", auth=digest("guard", "g")), 9, status=401)
 
 
 def test_service_auth_from_the_configuration(device):
-    root = device.config()
-    set_text(root, "HttpApi/Services/Switch/Auth", "none")
-    set_text(root, "HttpApi/Services/Io/Auth", "basic")
-    set_text(root, "HttpApi/Services/Camera/Connection", "https")
-    set_text(root, "HttpApi/Services/Display/Enabled", "0")
-    assert device.put_config(root).json() == {"success": True}
+    reconfigure(device, {"HttpApi/Services/Switch/Auth": "none", "HttpApi/Services/Io/Auth": "basic",
+                         "HttpApi/Services/Camera/Connection": "https", "HttpApi/Services/Display/Enabled": "0"})
     assert device.ok("/api/switch/caps", auth=None)["switches"]
     assert_error(device.get("/api/io/status"), 8)  # Digest to a basic service
     assert device.ok("/api/io/status", auth=basic(*ADMIN))["ports"]
@@ -118,10 +115,7 @@ def test_device_name_and_default_camera_source(device):
     external = background(device.get("/api/camera/snapshot", params={**size, "source": "external"}).content)
     assert same_colour(background(device.get("/api/camera/snapshot", params=size).content), internal)
     assert not same_colour(internal, external)
-    root = device.config()
-    set_text(root, "WebServer/DeviceName", "Back gate")
-    set_text(root, "Camera/DefaultSource", "external")
-    device.put_config(root)
+    reconfigure(device, {"WebServer/DeviceName": "Back gate", "Camera/DefaultSource": "external"})
     assert device.ok("/api/system/info")["deviceName"] == "Back gate"
     assert same_colour(background(device.get("/api/camera/snapshot", params=size).content), external)
 
@@ -192,11 +186,9 @@ def test_structure_mismatch_is_refused(device):
 
 def test_factory_reset_restores_the_defaults(fast_device):
     pristine = ET.fromstring(fast_device.get("/api/config").content)
-    root = fast_device.config()
-    set_text(root, "WebServer/DeviceName", "Changed")
-    set_text(root, "HttpApi/Accounts/Account[@At='0']/Password", "changed")
-    set_text(root, "Switches/Switch[@At='1']/Mode", "monostable")
-    fast_device.put_config(root)
+    reconfigure(fast_device, {"WebServer/DeviceName": "Changed",
+                              "HttpApi/Accounts/Account[@At='0']/Password": "changed",
+                              "Switches/Switch[@At='1']/Mode": "monostable"})
     changed = digest("admin", "changed")
     assert fast_device.ok("/api/system/info", auth=changed)["deviceName"] == "Changed"
     started = time.monotonic()

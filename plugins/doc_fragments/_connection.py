@@ -13,11 +13,12 @@ options:
   host:
     description:
       - Address or DNS name of the intercom.
-      - Usually V({{ ansible_host }}), set once for all modules with C(module_defaults) and the action group
-        C(group/twon.helios.helios).
       - If not set, the value of the E(HELIOS_HOST) environment variable is used.
+      - If neither is set, the inventory host's address is used as a connection plugin would use it, that is
+        C(ansible_host), else C(inventory_hostname). So a play against an inventory of intercoms needs no O(host).
+        This holds with C(delegate_to) too, which changes where the task runs, not which intercom it is for.
+      - One of the three is required.
     type: str
-    required: true
   port:
     description:
       - TCP port of the HTTP API.

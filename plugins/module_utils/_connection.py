@@ -26,7 +26,7 @@ def _with_env_fallback(options):
 
 
 CONNECTION_OPTIONS = _with_env_fallback(dict(
-    host=dict(type='str', required=True),
+    host=dict(type='str'),
     port=dict(type='int'),
     protocol=dict(type='str', default='https', choices=['https', 'http']),
     username=dict(type='str'),
@@ -48,6 +48,9 @@ def check_connection_params(params):
     """HeliosError if validated connection parameters cannot work."""
     if not HAS_REQUESTS:
         raise HeliosError(missing_required_lib('requests'))
+    if not params['host']:
+        # A playbook task always has one (the action plugin defaults it to the inventory host's address).
+        raise HeliosParameterError('host is required: set the host option or the HELIOS_HOST environment variable')
     if params['port'] is not None and not 0 < params['port'] < 65536:
         raise HeliosParameterError('port must be between 1 and 65535, got %d' % params['port'])
     if params['timeout'] <= 0:

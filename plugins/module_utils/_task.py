@@ -49,6 +49,7 @@ class HeliosTask:
         # Whether the session server may run the whole task (plugin_utils/_session_server.py); a task that does
         # much CPU work runs in its own worker, so that it does not hold up every other task in that one process.
         self.in_session_server = in_session_server
+        self._validator = None
 
     @property
     def name(self):
@@ -59,6 +60,14 @@ class HeliosTask:
     def argument_spec(self):
         # A fresh copy each time: validators must not share mutable spec dicts between tasks.
         return copy.deepcopy(dict(CONNECTION_OPTIONS, **self.options))
+
+    @property
+    def validator(self):
+        """The task's ArgumentSpecValidator, made once: validating does not change it, and copying the spec for
+        every task would cost more than the validation itself."""
+        if self._validator is None:
+            self._validator = ArgumentSpecValidator(self.argument_spec, **self.constraints)
+        return self._validator
 
     @property
     def constraints(self):
@@ -88,7 +97,7 @@ def run_validated(task, args, module_name, execute_params):
 
     What the action plugin and the session server do with a task's arguments.
     """
-    validation = ArgumentSpecValidator(task.argument_spec, **task.constraints).validate(args)
+    validation = task.validator.validate(args)
     if validation.error_messages:
         message = validation.errors.msg
         if isinstance(validation.errors[0], UnsupportedError):

@@ -26,18 +26,21 @@ from ansible.module_utils.basic import remove_values
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE
 from ansible.plugins.action import ActionBase
+from ansible.template import Templar, trust_as_template
 from ansible.utils.vars import merge_hash
 
 from ansible_collections.twon.helios.plugins.module_utils._client import HAS_REQUESTS, HeliosClient, RelayUnavailable
 from ansible_collections.twon.helios.plugins.module_utils._connection import (
     CONNECTION_OPTIONS,
     CONNECTION_REQUIRED_IF,
+    ENV_PREFIX,
     client_from_params,
 )
 from ansible_collections.twon.helios.plugins.module_utils._task import execute, run_validated
 from ansible_collections.twon.helios.plugins.plugin_utils import _session_server
 
 IN_PROCESS_SWITCH = 'HELIOS_ACTION_IN_PROCESS'
+HOST_VARIABLE = ENV_PREFIX + 'HOST'
 
 # Connection plugins that run commands on the controller itself (their `transport` name).
 CONTROLLER_TRANSPORTS = frozenset(['local'])
@@ -69,6 +72,18 @@ def apply_task_environment(argument_spec, args, environment):
     return resolved
 
 
+def default_host(args, environment, task_vars, templar):
+    """The intercom's address when neither the task nor HELIOS_HOST names one: the inventory host's.
+
+    As connection plugins do: ansible_host, else inventory_hostname. Delegation does not change them; they are
+    the vars of the host the task is for, not of the host it runs on.
+    """
+    if args.get('host') is not None or any(HOST_VARIABLE in env for env in (environment, os.environ)):
+        return args
+    address = templar.template(task_vars.get('ansible_host', task_vars.get('inventory_hostname')))
+    return dict(args, host=address) if address else args
+
+
 def warm_up():
     """Set up once, in the controller's main process, what every task's client would otherwise set up again.
 
@@ -84,6 +99,9 @@ def warm_up():
     sample = dict(host='localhost', username='warm-up', password='warm-up')
     validation = ArgumentSpecValidator(copy.deepcopy(CONNECTION_OPTIONS), required_if=CONNECTION_REQUIRED_IF).validate(sample)
     remove_values(dict(msg='warm-up', items=[dict(value=1)]), validation._no_log_values)
+    # Jinja's lexer, which every worker builds for its first template (~1 ms: a dozen regular expressions) unless
+    # the main process has already templated something; module_defaults such as host: "{{ ansible_host }}" need it.
+    Templar(variables=dict(warm_up=True)).template(trust_as_template('{{ warm_up }}'))
 
 
 warm_up()
@@ -96,24 +114,30 @@ class HeliosActionBase(ActionBase):
     _supports_check_mode = True
     _supports_async = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Made here, in the main process that imports the plugin, the validator is inherited by every worker.
+        cls.TASK.validator  # pylint: disable=pointless-statement
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp  # unused since ansible-core 2.x, kept for the signature
+        environment = {}
+        self._compute_environment_string(raw_environment_out=environment)
+        args = default_host(self._task.args, environment, task_vars or {}, self._templar)
         if runs_in_process(self._connection.transport, self._task.async_val, os.environ):
-            return merge_hash(result, self._run_in_process())
-        return merge_hash(result, self._run_module(task_vars))
+            return merge_hash(result, self._run_in_process(apply_task_environment(self.TASK.validator.argument_spec, args, environment)))
+        return merge_hash(result, self._run_module(args, task_vars))
 
-    def _run_module(self, task_vars):
+    def _run_module(self, args, task_vars):
         wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
-        result = self._execute_module(module_name=self._task.resolved_action, task_vars=task_vars, wrap_async=wrap_async)
+        result = self._execute_module(module_name=self._task.resolved_action, module_args=args, task_vars=task_vars,
+                                      wrap_async=wrap_async)
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
-    def _run_in_process(self):
-        environment = {}
-        self._compute_environment_string(raw_environment_out=environment)
-        args = apply_task_environment(self.TASK.argument_spec, self._task.args, environment)
+    def _run_in_process(self, args):
         task, check_mode, diff = self.TASK, self._task.check_mode, self._task.diff
         link = _session_server.SessionLink() if _session_server.enabled(os.environ) else None
         if link is not None and task.in_session_server:

@@ -72,6 +72,7 @@ def test_a_task_option_may_not_shadow_a_connection_option():
 
 @pytest.mark.parametrize('option, value, message', [
     ('port', 70000, 'port must be between 1 and 65535'),
+    ('host', None, 'host is required: set the host option or the HELIOS_HOST environment variable'),
     ('timeout', 0, 'timeout must be a positive number'),
     ('retries', -1, 'retries must be 0 or more'),
 ])

@@ -7,9 +7,11 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
+import requests
 from cryptography import x509
 from harness import ADMIN, digest, set_text
 
@@ -242,3 +244,34 @@ def test_the_fleet_answers_plain_curl_digest(launch):
 def test_loopback_admin_endpoint_is_not_an_api(device):
     response = device.session.get(device.url("/_emulator/nothing"), timeout=5)
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("event_loop", ["asyncio", "uvloop"])
+def test_either_event_loop_serves_https_with_digest_and_counts_connections(launch, event_loop):
+    emulator = launch(event_loop=event_loop)
+    try:
+        with open(f"/proc/{emulator.pid}/maps") as maps:
+            assert ("uvloop" in maps.read()) is (event_loop == "uvloop")
+        device = emulator.devices[0]
+        before = device.state()["traffic"]
+        for _ in range(3):
+            assert device.ok("/api/system/status", https=True)["upTime"] >= 0
+        device.close()
+        after = device.state()["traffic"]
+        # one keep-alive HTTPS connection, challenged once (the admin call above goes over HTTP, outside /api)
+        assert {key: after[key] - before[key] for key in after} == {"connections": 1, "requests": 4, "challenges": 1}
+        # a dropped connection is a fault of the connection, not of the loop serving it
+        device.admin("faults", {"drop": 1})
+        with pytest.raises(requests.exceptions.ConnectionError):
+            device.request("GET", "/api/system/status", https=True)
+    finally:
+        assert emulator.stop() == 0
+
+
+def test_event_loop_uvloop_is_refused_where_it_is_missing():
+    completed = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.modules['uvloop'] = None; from helios_emulator.cli import main; "
+                               "sys.exit(main(['serve', '--event-loop', 'uvloop']))"],
+        capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2
+    assert "--event-loop uvloop: uvloop is not installed" in completed.stderr

@@ -15,7 +15,6 @@ import logging
 import os
 import tempfile
 import time
-import weakref
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -60,7 +59,8 @@ class Fleet:
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task] = set()
         self._stopping = False  # set on shutdown: open MJPEG streams end so the process can exit
-        self._counted_connections: weakref.WeakSet = weakref.WeakSet()  # the asyncio transports already counted
+        self._counted_connections: set[asyncio.BaseTransport] = set()  # transports already counted
+        self._forget_closed_at = 256
 
     # lifecycle ------------------------------------------------------------------------------------------
 
@@ -141,9 +141,15 @@ class Fleet:
 
     def _count_traffic(self, request: web.Request, device: Device) -> None:
         device.traffic["requests"] += 1
-        if request.transport is not None and request.transport not in self._counted_connections:
-            self._counted_connections.add(request.transport)
-            device.traffic["connections"] += 1
+        transport = request.transport
+        if transport is None or transport in self._counted_connections:
+            return
+        if len(self._counted_connections) >= self._forget_closed_at:
+            # uvloop's transports cannot be weakly referenced: forget the closed ones now and then instead
+            self._counted_connections = {known for known in self._counted_connections if not known.is_closing()}
+            self._forget_closed_at = max(256, 2 * len(self._counted_connections))
+        self._counted_connections.add(transport)
+        device.traffic["connections"] += 1
 
     def _reply(self, device: Device, payload: dict[str, Any], status: int = 200,
                headers: dict[str, str] | None = None) -> web.Response:

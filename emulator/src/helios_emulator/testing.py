@@ -69,13 +69,14 @@ class EmulatorProcess:
     def __init__(self, workdir: Path, address: str, http_port: int, https_port: int, devices: int = 1,
                  profile: dict[str, Any] | str | Path | None = None, profile_format: str = "json",
                  state_dir: Path | None = None, cert: Path | None = None, key: Path | None = None,
-                 name: str = "emulator"):
+                 name: str = "emulator", event_loop: str = "auto"):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.address, self.http_port, self.https_port = address, http_port, https_port
         self.device_count = devices
         self.state_dir, self.cert, self.key = state_dir, cert, key
         self.name = name
+        self.event_loop = event_loop
         self.ready_file = self.workdir / f"{name}-ready.json"
         self.log_file = self.workdir / f"{name}.log"
         self.profile_path: Path | None = None
@@ -101,7 +102,7 @@ class EmulatorProcess:
         command = emulator_command() + [
             "serve", "--devices", str(self.device_count), "--address", self.address,
             "--http-port", str(self.http_port), "--https-port", str(self.https_port),
-            "--ready-file", str(self.ready_file)]
+            "--ready-file", str(self.ready_file), "--event-loop", self.event_loop]
         if self.profile_path:
             command += ["--profile", str(self.profile_path)]
         if self.state_dir:

@@ -57,7 +57,6 @@ seealso:
 EXAMPLES = r'''
 - name: Call the concierge
   twon.helios.helios_call:
-    host: "{{ ansible_host }}"
     username: api
     password: "{{ vault_helios_password }}"
     state: dialed
@@ -66,7 +65,6 @@ EXAMPLES = r'''
 
 - name: Hang it up again
   twon.helios.helios_call:
-    host: "{{ ansible_host }}"
     username: api
     password: "{{ vault_helios_password }}"
     state: hung_up
@@ -74,7 +72,6 @@ EXAMPLES = r'''
 
 - name: End every call on the intercom
   twon.helios.helios_call:
-    host: "{{ ansible_host }}"
     username: api
     password: "{{ vault_helios_password }}"
     state: hung_up

@@ -64,7 +64,6 @@ seealso:
 EXAMPLES = r'''
 - name: Keep a picture of every entrance
   twon.helios.helios_camera_snapshot:
-    host: "{{ ansible_host }}"
     username: api
     password: "{{ vault_helios_password }}"
     dest: "/srv/snapshots/{{ inventory_hostname }}.jpg"

@@ -78,7 +78,6 @@ EXAMPLES = r'''
   max_fail_percentage: 0
   module_defaults:
     group/twon.helios.helios:
-      host: "{{ ansible_host }}"
       username: "{{ helios_username }}"
       password: "{{ helios_password }}"
   tasks:

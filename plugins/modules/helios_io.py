@@ -48,7 +48,6 @@ seealso:
 EXAMPLES = r'''
 - name: Switch the courtyard light relay on
   twon.helios.helios_io:
-    host: "{{ ansible_host }}"
     username: api
     password: "{{ vault_helios_password }}"
     output: relay1

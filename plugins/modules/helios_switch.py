@@ -59,7 +59,6 @@ EXAMPLES = r'''
   gather_facts: false
   module_defaults:
     group/twon.helios.helios:
-      host: "{{ ansible_host }}"
       username: "{{ helios_username }}"
       password: "{{ helios_password }}"
   tasks:

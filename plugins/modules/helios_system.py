@@ -57,7 +57,6 @@ seealso:
 EXAMPLES = r'''
 - name: Restart the intercom and wait until it is back
   twon.helios.helios_system:
-    host: "{{ ansible_host }}"
     username: api
     password: "{{ vault_helios_password }}"
     state: restarted

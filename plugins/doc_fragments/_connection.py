@@ -13,23 +13,22 @@ options:
   host:
     description:
       - Address or DNS name of the intercom.
-      - If not set, the value of the E(HELIOS_HOST) environment variable is used.
-      - If neither is set, the inventory host's address is used as a connection plugin would use it, that is
+      - If not set, the host variable C(helios_host) is used, then the E(HELIOS_HOST) environment variable.
+      - If none is set, the inventory host's address is used as a connection plugin would use it, that is
         C(ansible_host), else C(inventory_hostname). So a play against an inventory of intercoms needs no O(host).
         This holds with C(delegate_to) too, which changes where the task runs, not which intercom it is for.
-      - One of the three is required.
     type: str
   port:
     description:
       - TCP port of the HTTP API.
       - Defaults to V(443) for O(protocol=https) and V(80) for O(protocol=http).
-      - If not set, the value of the E(HELIOS_PORT) environment variable is used.
+      - If not set, the host variable C(helios_port) is used, then the E(HELIOS_PORT) environment variable.
     type: int
   protocol:
     description:
       - Transport of the HTTP API requests.
       - A service the device restricts to HTTPS refuses V(http) with error code 7.
-      - If not set, the value of the E(HELIOS_PROTOCOL) environment variable is used.
+      - If not set, the host variable C(helios_protocol) is used, then the E(HELIOS_PROTOCOL) environment variable.
     type: str
     choices: [https, http]
     default: https
@@ -37,13 +36,13 @@ options:
     description:
       - Name of an HTTP API user account on the device.
       - Required when O(auth_method) is V(digest) or V(basic).
-      - If not set, the value of the E(HELIOS_USERNAME) environment variable is used.
+      - If not set, the host variable C(helios_username) is used, then the E(HELIOS_USERNAME) environment variable.
     type: str
   password:
     description:
       - Password of the account O(username).
       - Required when O(auth_method) is V(digest) or V(basic).
-      - If not set, the value of the E(HELIOS_PASSWORD) environment variable is used.
+      - If not set, the host variable C(helios_password) is used, then the E(HELIOS_PASSWORD) environment variable.
     type: str
   auth_method:
     description:
@@ -52,7 +51,8 @@ options:
         with O(protocol=https) only. V(none) sends no credentials. V(auto) sends none until the device asks, then
         answers with the scheme the device names (Digest or Basic).
       - A service that requires another method refuses the request with error code 8.
-      - If not set, the value of the E(HELIOS_AUTH_METHOD) environment variable is used.
+      - If not set, the host variable C(helios_auth_method) is used, then the E(HELIOS_AUTH_METHOD) environment
+        variable.
     type: str
     choices: [digest, basic, none, auto]
     default: digest
@@ -61,7 +61,8 @@ options:
       - Whether to verify the device's TLS certificate.
       - Intercoms come with self-signed certificates; prefer O(ca_path) to V(false).
       - Applies even when E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) is set.
-      - If not set, the value of the E(HELIOS_VALIDATE_CERTS) environment variable is used.
+      - If not set, the host variable C(helios_validate_certs) is used, then the E(HELIOS_VALIDATE_CERTS)
+        environment variable.
     type: bool
     default: true
   ca_path:
@@ -69,12 +70,12 @@ options:
       - PEM file with the certificate authorities to verify the device's certificate with, instead of the
         system's.
       - Ignored when O(validate_certs=false).
-      - If not set, the value of the E(HELIOS_CA_PATH) environment variable is used.
+      - If not set, the host variable C(helios_ca_path) is used, then the E(HELIOS_CA_PATH) environment variable.
     type: path
   timeout:
     description:
       - Seconds to wait for the connection and for each reply.
-      - If not set, the value of the E(HELIOS_TIMEOUT) environment variable is used.
+      - If not set, the host variable C(helios_timeout) is used, then the E(HELIOS_TIMEOUT) environment variable.
     type: float
     default: 10.0
   retries:
@@ -82,10 +83,16 @@ options:
       - How many times a request is repeated after a connection fault (refused, dropped, timed out) or an HTTP
         5xx reply, with exponential backoff (0.25 s, 0.5 s, 1 s, ... at most 5 s).
       - A reply in which the device reports an error is never repeated.
-      - If not set, the value of the E(HELIOS_RETRIES) environment variable is used.
+      - If not set, the host variable C(helios_retries) is used, then the E(HELIOS_RETRIES) environment variable.
     type: int
     default: 3
 notes:
+  - >-
+    Every connection option is taken, in this order, from the task (C(module_defaults) included), from the host
+    variable named C(helios_) and the option (C(helios_port), C(helios_password), ...), from the environment
+    variable named C(HELIOS_) and the option in capitals, or else its default. The host variables are those of
+    the inventory host the task is for, also under C(delegate_to); the roles of this collection use the same
+    names.
   - >-
     The modules talk to the device from the host they run on. Run them on the controller (C(connection: local)
     with the intercom as the inventory host, or C(delegate_to: localhost)); there they run inside Ansible's

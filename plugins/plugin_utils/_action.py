@@ -40,7 +40,8 @@ from ansible_collections.twon.helios.plugins.module_utils._task import execute, 
 from ansible_collections.twon.helios.plugins.plugin_utils import _session_server
 
 IN_PROCESS_SWITCH = 'HELIOS_ACTION_IN_PROCESS'
-HOST_VARIABLE = ENV_PREFIX + 'HOST'
+HOST_ENVIRONMENT = ENV_PREFIX + 'HOST'
+VARIABLE_PREFIX = 'helios_'
 
 # Connection plugins that run commands on the controller itself (their `transport` name).
 CONTROLLER_TRANSPORTS = frozenset(['local'])
@@ -72,16 +73,25 @@ def apply_task_environment(argument_spec, args, environment):
     return resolved
 
 
-def default_host(args, environment, task_vars, templar):
-    """The intercom's address when neither the task nor HELIOS_HOST names one: the inventory host's.
+def inventory_defaults(args, environment, task_vars, templar):
+    """The connection options the task does not set, from the inventory of the host the task is for.
 
-    As connection plugins do: ansible_host, else inventory_hostname. Delegation does not change them; they are
-    the vars of the host the task is for, not of the host it runs on.
+    Each option comes from the host variable helios_<option> (the names the roles use), before the environment
+    variable HELIOS_<OPTION> and the option's default; the task's own value, module_defaults included, wins over
+    all. host falls back last to the inventory host's address, as a connection plugin's: ansible_host, else
+    inventory_hostname. Delegation does not change any of them: they are the vars of the host the task is for,
+    not of the host it runs on.
     """
-    if args.get('host') is not None or any(HOST_VARIABLE in env for env in (environment, os.environ)):
-        return args
-    address = templar.template(task_vars.get('ansible_host', task_vars.get('inventory_hostname')))
-    return dict(args, host=address) if address else args
+    resolved = dict(args)
+    for name in CONNECTION_OPTIONS:
+        variable = VARIABLE_PREFIX + name
+        if resolved.get(name) is None and task_vars.get(variable) is not None:
+            resolved[name] = templar.template(task_vars[variable])
+    if resolved.get('host') is None and not any(HOST_ENVIRONMENT in env for env in (environment, os.environ)):
+        address = templar.template(task_vars.get('ansible_host', task_vars.get('inventory_hostname')))
+        if address:
+            resolved['host'] = address
+    return resolved
 
 
 def warm_up():
@@ -124,9 +134,10 @@ class HeliosActionBase(ActionBase):
         del tmp  # unused since ansible-core 2.x, kept for the signature
         environment = {}
         self._compute_environment_string(raw_environment_out=environment)
-        args = default_host(self._task.args, environment, task_vars or {}, self._templar)
+        args = inventory_defaults(self._task.args, environment, task_vars or {}, self._templar)
         if runs_in_process(self._connection.transport, self._task.async_val, os.environ):
-            return merge_hash(result, self._run_in_process(apply_task_environment(self.TASK.validator.argument_spec, args, environment)))
+            args = apply_task_environment(self.TASK.validator.argument_spec, args, environment)
+            return merge_hash(result, self._run_in_process(args))
         return merge_hash(result, self._run_module(args, task_vars))
 
     def _run_module(self, args, task_vars):

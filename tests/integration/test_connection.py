@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helios_fleet import HTTP_PORT
+from helios_fleet import ADMIN, HTTP_PORT, HTTPS_PORT
 
 SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
 # requests lets these silently override Session.verify; the client must still honour validate_certs and ca_path.
@@ -103,9 +103,26 @@ def test_both_paths_give_the_same_result(device, ansible, in_process):
     assert failed.result(device.name)['msg'] == 'switch 9 does not exist on this device; enabled switches: 1, 2'
 
 
+def env_only_hostvars(device, **helios_vars):
+    """Inventory variables for env.yml: the real address and account only in intercom_* variables."""
+    return {device.name: dict(ansible_host='127.0.0.0', intercom_address=device.address, intercom_port=HTTPS_PORT,
+                              intercom_username=ADMIN['username'], intercom_password=ADMIN['password'], **helios_vars)}
+
+
 @pytest.mark.parametrize('in_process', IN_PROCESS, ids=IN_PROCESS.get)
 def test_connection_options_from_the_task_environment(device, ansible, in_process):
-    run = ansible(device, None, playbook='env.yml', env={'HELIOS_ACTION_IN_PROCESS': in_process})
+    # HELIOS_HOST wins over the inventory address (127.0.0.0, where nothing listens)
+    run = ansible(env_only_hostvars(device), None, playbook='env.yml', env={'HELIOS_ACTION_IN_PROCESS': in_process})
+    assert run.rc == 0, run.stdout
+    assert run.result(device.name)['info']['system']['serialNumber'] == device.serial_number
+
+
+@pytest.mark.parametrize('in_process', IN_PROCESS, ids=IN_PROCESS.get)
+def test_host_variables_win_over_the_environment(device, ansible, in_process):
+    # the environment's password is wrong; the host variable helios_password is right, and is the one used
+    hostvars = env_only_hostvars(device, helios_password=ADMIN['password'])
+    hostvars[device.name]['intercom_password'] = 'wrong'
+    run = ansible(hostvars, None, playbook='env.yml', env={'HELIOS_ACTION_IN_PROCESS': in_process})
     assert run.rc == 0, run.stdout
     assert run.result(device.name)['info']['system']['serialNumber'] == device.serial_number
 

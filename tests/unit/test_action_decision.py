@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.twon.helios.plugins.module_utils._connection import CONNECTION_OPTIONS
-from ansible_collections.twon.helios.plugins.plugin_utils._action import apply_task_environment, default_host, runs_in_process
+from ansible_collections.twon.helios.plugins.plugin_utils._action import apply_task_environment, inventory_defaults, runs_in_process
 
 
 @pytest.mark.parametrize('transport, async_seconds, environ, has_requests, expected', [
@@ -42,20 +42,33 @@ def templar():
     ({}, {}, {'inventory_hostname': 'door-1'}, 'door-1'),
     ({'host': '127.0.0.9'}, {}, {'ansible_host': '127.0.0.5'}, '127.0.0.9'),
     ({}, {'HELIOS_HOST': '127.0.0.7'}, {'ansible_host': '127.0.0.5'}, None),
+    ({}, {'HELIOS_HOST': '127.0.0.7'}, {'ansible_host': '127.0.0.5', 'helios_host': '127.0.0.8'}, '127.0.0.8'),
+    ({'host': '127.0.0.9'}, {}, {'helios_host': '127.0.0.8'}, '127.0.0.9'),
 ])
-def test_host_defaults_to_the_inventory_host_unless_the_task_or_helios_host_names_one(
+def test_host_comes_from_the_task_the_host_variable_helios_host_the_environment_then_the_inventory_address(
         args, environment, task_vars, expected, templar, monkeypatch):
     monkeypatch.delenv('HELIOS_HOST', raising=False)
-    assert default_host(args, environment, task_vars, templar).get('host') == expected
+    assert inventory_defaults(args, environment, task_vars, templar).get('host') == expected
 
 
-def test_helios_host_in_the_controller_environment_wins_over_the_inventory(templar, monkeypatch):
+def test_helios_host_in_the_controller_environment_wins_over_the_inventory_address(templar, monkeypatch):
     monkeypatch.setenv('HELIOS_HOST', '127.0.0.7')
-    assert default_host({}, {}, {'ansible_host': '127.0.0.5'}, templar) == {}
+    assert inventory_defaults({}, {}, {'ansible_host': '127.0.0.5'}, templar) == {}
 
 
-def test_an_inventory_address_that_is_a_template_is_templated(templar, monkeypatch):
+def test_every_connection_option_comes_from_its_host_variable_unless_the_task_sets_it(templar, monkeypatch):
+    monkeypatch.delenv('HELIOS_HOST', raising=False)
+    task_vars = {'inventory_hostname': 'door-1', 'helios_port': 28443, 'helios_password': 'from-vars',
+                 'helios_validate_certs': False, 'helios_retries': None, 'helios_settings': {'not': 'an option'}}
+    args = {'port': 443, 'switch': 1}
+    assert inventory_defaults(args, {}, task_vars, templar) == {
+        'host': 'door-1', 'port': 443, 'password': 'from-vars', 'validate_certs': False, 'switch': 1}
+    assert args == {'port': 443, 'switch': 1}
+
+
+def test_host_variables_that_are_templates_are_templated(templar, monkeypatch):
     from ansible.template import trust_as_template  # pylint: disable=import-outside-toplevel
     monkeypatch.delenv('HELIOS_HOST', raising=False)
-    task_vars = {'ansible_host': trust_as_template('{{ site }}.example.net')}
-    assert default_host({}, {}, task_vars, templar) == {'host': 'door.example.net'}
+    task_vars = {'ansible_host': trust_as_template('{{ site }}.example.net'),
+                 'helios_username': trust_as_template('{{ site }}-api')}
+    assert inventory_defaults({}, {}, task_vars, templar) == {'host': 'door.example.net', 'username': 'door-api'}

@@ -8,6 +8,7 @@ Private to twon.helios; may change without notice.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import ssl
@@ -114,7 +115,14 @@ if HAS_REQUESTS:
             super().init_poolmanager(*args, **kwargs)
 
 
+@functools.lru_cache(maxsize=16)
 def _ssl_context(verify):
+    """One SSL context per verify setting (False, True or a CA file) for all the clients of a process.
+
+    Making one costs about half a millisecond, which the session server would otherwise pay for every device.
+    Sharing is safe because the key is everything the context is set up from: urllib3 only ever loads this
+    setting's CA file into it, and sets the same verify mode.
+    """
     context = create_urllib3_context()
     if verify is False:
         context.check_hostname = False

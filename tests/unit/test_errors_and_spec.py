@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.twon.helios.plugins.module_utils._client import HeliosClient
 from ansible_collections.twon.helios.plugins.module_utils._connection import CONNECTION_OPTIONS, client_from_params
 from ansible_collections.twon.helios.plugins.module_utils._errors import (
     HeliosApiError,
@@ -82,3 +85,16 @@ def test_client_refuses_impossible_connection_options(option, value, message):
     params[option] = value
     with pytest.raises(HeliosParameterError, match=message):
         client_from_params(params)
+
+
+def test_clients_share_one_ssl_context_per_verify_setting_and_never_across_settings(tmp_path):
+    ca_file = str(tmp_path / 'ca.pem')
+    unverified = [HeliosClient('h%d' % n, validate_certs=False)._session for n in range(2)]
+    verified = HeliosClient('h', ca_path=ca_file)._session
+
+    def context_of(session):
+        return session.get_adapter('https://h/')._ssl_context
+
+    assert context_of(unverified[0]) is context_of(unverified[1])
+    assert context_of(unverified[0]).verify_mode == ssl.CERT_NONE
+    assert context_of(verified) is not context_of(unverified[0]) and context_of(verified).verify_mode == ssl.CERT_REQUIRED

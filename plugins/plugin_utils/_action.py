@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import os
 
+from ansible.errors import AnsibleValueOmittedError
 from ansible.module_utils.basic import remove_values
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE
@@ -86,7 +87,10 @@ def inventory_defaults(args, environment, task_vars, templar):
     for name in CONNECTION_OPTIONS:
         variable = VARIABLE_PREFIX + name
         if resolved.get(name) is None and task_vars.get(variable) is not None:
-            resolved[name] = templar.template(task_vars[variable])
+            try:
+                resolved[name] = templar.template(task_vars[variable])
+            except AnsibleValueOmittedError:
+                pass  # helios_ca_path: "{{ ca | default(omit) }}" leaves the option unset, as in a task
     if resolved.get('host') is None and not any(HOST_ENVIRONMENT in env for env in (environment, os.environ)):
         address = templar.template(task_vars.get('ansible_host', task_vars.get('inventory_hostname')))
         if address:

@@ -72,3 +72,10 @@ def test_host_variables_that_are_templates_are_templated(templar, monkeypatch):
     task_vars = {'ansible_host': trust_as_template('{{ site }}.example.net'),
                  'helios_username': trust_as_template('{{ site }}-api')}
     assert inventory_defaults({}, {}, task_vars, templar) == {'host': 'door.example.net', 'username': 'door-api'}
+
+
+def test_a_host_variable_that_templates_to_omit_leaves_the_option_unset(templar, monkeypatch):
+    from ansible.template import trust_as_template  # pylint: disable=import-outside-toplevel
+    monkeypatch.delenv('HELIOS_HOST', raising=False)
+    task_vars = {'inventory_hostname': 'door-1', 'helios_ca_path': trust_as_template('{{ no_ca | default(omit) }}')}
+    assert inventory_defaults({}, {}, task_vars, templar) == {'host': 'door-1'}

@@ -58,8 +58,8 @@ def write_backup(directory, name, device, show_secrets):
     path = os.path.join(directory, name)
     content = document.render(device, show_secrets).encode('utf-8')
     try:
-        if not os.path.isdir(directory):
-            os.makedirs(directory, mode=0o700)
+        # exist_ok: the hosts of a play back up into the same new directory at the same time
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         if sha256_of_file(path) == hashlib.sha256(content).hexdigest():
             return path  # unchanged: leave the file (and its timestamp, and git) alone
         write_atomically(path, content, mode=0o600)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import threading
+
 import pytest
 
 from ansible_collections.twon.helios.plugins.module_utils import _config_document as document
+from ansible_collections.twon.helios.plugins.module_utils._config import write_backup
 
 DEVICE = b'''<?xml version="1.0" encoding="UTF-8"?>
 <!--
@@ -158,3 +163,27 @@ def test_settings_and_xml_text_are_masked_for_display():
     text = '<DeviceDatabase><Sip At="0"><Password>pw</Password><AuthId>5046</AuthId></Sip><Code a="1">12</Code>'
     assert document.masked_text(text) == ('<DeviceDatabase><Sip At="0"><Password>********</Password>'
                                           '<AuthId>5046</AuthId></Sip><Code a="1">********</Code>')
+
+
+def test_hosts_backing_up_at_once_into_a_new_directory_all_write_their_file(tmp_path):
+    # Five hosts of a play create the backup directory at the same moment; whoever comes second must not fail.
+    directory = str(tmp_path / 'new' / 'backups')
+    device = document.parse(DEVICE)
+    start, errors = threading.Barrier(5), []
+
+    def back_up(index):
+        start.wait()
+        try:
+            write_backup(directory, 'door-%d.xml' % index, device, show_secrets=False)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            errors.append(exc)
+
+    for _round in range(20):
+        threads = [threading.Thread(target=back_up, args=(index,)) for index in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert sorted(os.listdir(directory)) == ['door-%d.xml' % index for index in range(5)]
+        shutil.rmtree(tmp_path / 'new')

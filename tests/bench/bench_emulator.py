@@ -31,6 +31,8 @@ from pathlib import Path
 import requests
 from requests.auth import HTTPDigestAuth
 
+from _process import cpu_seconds, memory_kib
+
 from helios_emulator.testing import EmulatorProcess, free_port_pair
 
 BIN = Path(sys.executable).parent
@@ -38,7 +40,6 @@ EMULATOR = BIN / "helios-emulator"
 FLEETS = ((1, "127.0.56.1"), (50, "127.0.57.1"), (200, "127.0.58.1"))
 START_TIMEOUT_S = 120
 PAGE = os.sysconf("SC_PAGE_SIZE")
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -61,20 +62,6 @@ class Result:
     @property
     def cpu_ms_per_request(self) -> float:
         return 1000 * self.cpu_s / self.requests if self.requests else 0.0
-
-
-def proc_status(pid: int) -> dict[str, int]:
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _colon, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0])  # kB
-    return values
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
 def load(ready: dict, total: int, threads: int, pid: int) -> tuple[int, int, float, float]:
@@ -128,9 +115,9 @@ def measure(devices: int, address: str, workdir: Path, total: int, threads: int)
     result.startup_s = fleet.startup_seconds
     try:
         time.sleep(0.2)  # let start-up allocations settle
-        result.rss_start_kib = proc_status(fleet.pid)["VmRSS"]
+        result.rss_start_kib = memory_kib(fleet.pid)["VmRSS"]
         result.requests, result.errors, result.seconds, result.cpu_s = load(fleet.ready, total, threads, fleet.pid)
-        status = proc_status(fleet.pid)
+        status = memory_kib(fleet.pid)
         result.rss_after_kib, result.hwm_kib = status["VmRSS"], status["VmHWM"]
     finally:
         code = fleet.stop(timeout=30)

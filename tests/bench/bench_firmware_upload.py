@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from _collection import add_collection_to_path
+from _process import memory_kib
 
 from helios_emulator.testing import EmulatorProcess
 
@@ -40,13 +41,6 @@ print(json.dumps(dict(seconds=seconds, peak_kib=resource.getrusage(resource.RUSA
 '''
 
 
-def peak_rss_kib(pid: int) -> int:
-    for line in Path('/proc/%d/status' % pid).read_text().splitlines():
-        if line.startswith('VmHWM:'):
-            return int(line.split()[1])
-    raise RuntimeError('no VmHWM for %d' % pid)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--large-mib', type=int, default=256)
@@ -61,12 +55,12 @@ def main() -> None:
             image = workdir / ('%d.fw' % mib)
             subprocess.run([str(BIN / 'helios-emulator'), 'firmware', '--version', '2.12.0.1.1', '--output', str(image),
                             '--size', str(mib * 1024 * 1024)], check=True)
-            emulator_before = peak_rss_kib(emulator.pid)
+            emulator_before = memory_kib(emulator.pid)['VmHWM']
             completed = subprocess.run([sys.executable, '-c', UPLOAD, str(collections), ADDRESS, str(HTTPS_PORT), ca_path,
                                         str(image)], capture_output=True, text=True, check=True)
             outcome = json.loads(completed.stdout)
             assert outcome['reply']['version'] == '2.12.0.1.1', outcome
-            results[label] = dict(outcome, emulator_peak_kib=peak_rss_kib(emulator.pid), emulator_before=emulator_before)
+            results[label] = dict(outcome, emulator_peak_kib=memory_kib(emulator.pid)['VmHWM'], emulator_before=emulator_before)
             image.unlink()
             print('%-15s upload %6.2f s (%7.1f MiB/s)  uploader peak RSS %6.1f MiB  emulator peak RSS %6.1f MiB' % (
                 label, outcome['seconds'], mib / outcome['seconds'], outcome['peak_kib'] / 1024,

@@ -20,22 +20,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _collection import collections_root
+from _process import cpu_seconds
+
 from helios_emulator.testing import EmulatorProcess
 
 HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parents[1]
 BIN = Path(sys.executable).parent
 HTTP_PORT, HTTPS_PORT = 29080, 29443
-
-
-def cpu_seconds(pid):
-    """User and system CPU a process has used so far (Linux /proc), or None where that cannot be read."""
-    try:
-        with open('/proc/%d/stat' % pid) as stat:
-            fields = stat.read().rsplit(')', 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def run_playbook(playbook, inventory, workdir, forks, extra_env):
@@ -60,8 +52,7 @@ def main():
     options = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix='helios-bench-'))
-    (workdir / 'collections' / 'ansible_collections' / 'twon').mkdir(parents=True)
-    os.symlink(REPO_ROOT, workdir / 'collections' / 'ansible_collections' / 'twon' / 'helios')
+    collections_root(workdir / 'collections')
     fleet = EmulatorProcess(workdir, options.address, HTTP_PORT, HTTPS_PORT, devices=options.devices).start(timeout=60)
     devices = fleet.ready['devices']
     try:
@@ -81,7 +72,7 @@ def main():
                 cpu_before = cpu_seconds(fleet.pid)
                 times = run_playbook(playbook, inventory, workdir, options.forks, extra_env)
                 cpu_after = cpu_seconds(fleet.pid)
-                if label == 'twon.helios' and None not in (cpu_before, cpu_after):
+                if label == 'twon.helios':
                     emulator_cpu.append((cpu_after - cpu_before) / task_hosts)
                 per_task_host[label].append(sum(t['seconds'] for t in times) / task_hosts)
                 tasks = '  '.join('%s %.2f s' % (t['task'], t['seconds']) for t in times)

@@ -19,12 +19,10 @@ Private to twon.helios; may change without notice.
 
 from __future__ import annotations
 
-import copy
 import os
 
 from ansible.errors import AnsibleValueOmittedError
 from ansible.module_utils.basic import remove_values
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE
 from ansible.plugins.action import ActionBase
 from ansible.template import Templar, trust_as_template
@@ -33,7 +31,6 @@ from ansible.utils.vars import merge_hash
 from ansible_collections.twon.helios.plugins.module_utils._client import HAS_REQUESTS, HeliosClient, RelayUnavailable
 from ansible_collections.twon.helios.plugins.module_utils._connection import (
     CONNECTION_OPTIONS,
-    CONNECTION_REQUIRED_IF,
     ENV_PREFIX,
     client_from_params,
 )
@@ -108,13 +105,8 @@ def warm_up():
     if HAS_REQUESTS:
         with HeliosClient('localhost') as client:
             client.open_session()
-    # The argument validation and no_log masking every task does: their first run in a process sets up caches
-    # (about 2 ms of a worker's time otherwise).
-    sample = dict(host='localhost', username='warm-up', password='warm-up')
-    validation = ArgumentSpecValidator(copy.deepcopy(CONNECTION_OPTIONS), required_if=CONNECTION_REQUIRED_IF).validate(sample)
-    remove_values(dict(msg='warm-up', items=[dict(value=1)]), validation._no_log_values)
     # Jinja's lexer, which every worker builds for its first template (~1 ms: a dozen regular expressions) unless
-    # the main process has already templated something; module_defaults such as host: "{{ ansible_host }}" need it.
+    # the main process has already templated something: a templated module_defaults entry or helios_* variable.
     Templar(variables=dict(warm_up=True)).template(trust_as_template('{{ warm_up }}'))
 
 
@@ -130,8 +122,11 @@ class HeliosActionBase(ActionBase):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # Made here, in the main process that imports the plugin, the validator is inherited by every worker.
-        cls.TASK.validator  # pylint: disable=pointless-statement
+        # Made and run once here, in the main process that imports the plugin, the task's validator is inherited
+        # by every worker, and so are the caches that the first validation and no_log masking in a process set up
+        # (about 2 ms of a worker's time otherwise).
+        validation = cls.TASK.validator.validate(dict(host='localhost', username='warm-up', password='warm-up'))
+        remove_values(dict(msg='warm-up', items=[dict(value=1)]), validation._no_log_values)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)

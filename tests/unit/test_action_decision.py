@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ansible.template import Templar, trust_as_template
 
 from ansible_collections.twon.helios.plugins.module_utils._connection import CONNECTION_OPTIONS
 from ansible_collections.twon.helios.plugins.plugin_utils._action import apply_task_environment, inventory_defaults, runs_in_process
@@ -33,7 +34,6 @@ def test_task_environment_fills_only_options_not_given():
 
 @pytest.fixture
 def templar():
-    from ansible.template import Templar  # pylint: disable=import-outside-toplevel
     return Templar(variables={'site': 'door'})
 
 
@@ -67,7 +67,6 @@ def test_every_connection_option_comes_from_its_host_variable_unless_the_task_se
 
 
 def test_host_variables_that_are_templates_are_templated(templar, monkeypatch):
-    from ansible.template import trust_as_template  # pylint: disable=import-outside-toplevel
     monkeypatch.delenv('HELIOS_HOST', raising=False)
     task_vars = {'ansible_host': trust_as_template('{{ site }}.example.net'),
                  'helios_username': trust_as_template('{{ site }}-api')}
@@ -75,7 +74,6 @@ def test_host_variables_that_are_templates_are_templated(templar, monkeypatch):
 
 
 def test_a_host_variable_that_templates_to_omit_leaves_the_option_unset(templar, monkeypatch):
-    from ansible.template import trust_as_template  # pylint: disable=import-outside-toplevel
     monkeypatch.delenv('HELIOS_HOST', raising=False)
     task_vars = {'inventory_hostname': 'door-1', 'helios_ca_path': trust_as_template('{{ no_ca | default(omit) }}')}
     assert inventory_defaults({}, {}, task_vars, templar) == {'host': 'door-1'}

@@ -100,6 +100,21 @@ def test_backup_writes_one_masked_file_per_host_and_rewrites_nothing_unchanged(d
     assert again.rc == 0 and [os.stat(backups / name).st_mtime_ns for name in files] == stamps
 
 
+def test_collection_playbooks_refuse_to_back_up_into_the_installed_collection(devices, ansible, newer_image):
+    fleet = devices(2)
+    hosts = inventory(fleet)  # no helios_backup_dir: the roles' default is <playbook_dir>/backups
+    for playbook, extra in (('twon.helios.backup', {}),
+                            ('twon.helios.upgrade', dict(helios_firmware_src=newer_image, helios_firmware_version=NEWER))):
+        run = ansible(hosts, None, playbook=playbook, **extra)
+        assert run.rc != 0
+        assert "inside this collection's own playbooks directory" in run.stdout, run.stdout
+        assert '-e helios_backup_dir=DIRECTORY' in run.stdout
+        assert all(recap(run, d.name)['failed'] == '1' and recap(run, d.name)['ok'] == '0' for d in fleet)
+    assert all(d.state()['swVersion'] == '2.11.0.22.1' for d in fleet)
+    playbooks = os.path.join(os.path.dirname(__file__), '..', '..', 'playbooks')
+    assert not any(os.path.exists(os.path.join(playbooks, 'backups', d.name + '.xml')) for d in fleet)
+
+
 @pytest.fixture(scope='module')
 def newer_image(tmp_path_factory):
     path = tmp_path_factory.mktemp('upgrade') / 'newer.fw'

@@ -78,10 +78,13 @@ class PlaybookRun:
 
 @pytest.fixture
 def ansible(collections_path, tmp_path):
-    """ansible(devices_or_hostvars, task, check=False, diff=False, env=None, verbosity=0, **extra_vars)."""
+    """ansible(devices_or_hostvars, task, check=False, diff=False, env=None, verbosity=0, **extra_vars).
+
+    adhoc=(module, arguments) runs the ad-hoc command `ansible intercoms -m module -a arguments` instead of a playbook.
+    """
     counter = iter(range(1000))
 
-    def run(hosts, task, check=False, diff=False, env=None, verbosity=0, playbook='run.yml', **extra_vars):
+    def run(hosts, task, check=False, diff=False, env=None, verbosity=0, playbook='run.yml', adhoc=None, **extra_vars):
         run_dir = tmp_path / ('run%d' % next(counter))
         run_dir.mkdir()
         if isinstance(hosts, Device):
@@ -100,8 +103,13 @@ def ansible(collections_path, tmp_path):
             ANSIBLE_CALLBACKS_ENABLED='helios_test_recorder', HELIOS_TEST_RECORD=str(record),
             ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0', ANSIBLE_RETRY_FILES_ENABLED='0')
         environ.update(env or {})
-        command = [str(BIN / 'ansible-playbook'), '-i', str(run_dir / 'inventory.yml'), '-e', '@' + str(run_dir / 'vars.json'),
-                   playbook if playbook.startswith('twon.helios.') else str(HERE / 'playbooks' / playbook)]
+        if adhoc:
+            # Ad-hoc commands load callbacks such as the recorder only when told to.
+            environ.update(ANSIBLE_LOAD_CALLBACK_PLUGINS='1')
+            command = [str(BIN / 'ansible'), 'intercoms', '-i', str(run_dir / 'inventory.yml'), '-m', adhoc[0], '-a', adhoc[1]]
+        else:
+            command = [str(BIN / 'ansible-playbook'), '-i', str(run_dir / 'inventory.yml'), '-e', '@' + str(run_dir / 'vars.json'),
+                       playbook if playbook.startswith('twon.helios.') else str(HERE / 'playbooks' / playbook)]
         command += ['--check'] * check + ['--diff'] * diff + (['-' + 'v' * verbosity] if verbosity else [])
         completed = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=300, cwd=run_dir, check=False)
         records = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []

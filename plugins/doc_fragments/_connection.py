@@ -99,6 +99,10 @@ notes:
     worker process without starting a module process, which is many times faster. Delegated to another host
     (for example a jump host inside the intercoms' network) they run there as ordinary modules.
   - >-
+    A task with C(become) also runs as an ordinary module, as the become user, who then reads and writes the
+    task's files (backups, snapshots, images). Talking to an intercom needs no privileges on the controller;
+    leave C(become) off these tasks to keep them fast.
+  - >-
     Run as ordinary modules on a local connection, they need an interpreter with C(requests); set
     C(ansible_python_interpreter) to V({{ ansible_playbook_python }}).
   - >-

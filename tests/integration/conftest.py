@@ -100,6 +100,8 @@ def ansible(collections_path, tmp_path):
         environ.update(
             ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_HOME=str(run_dir / 'ansible-home'),
             ANSIBLE_LOCAL_TEMP=str(run_dir / 'tmp'), ANSIBLE_CALLBACK_PLUGINS=str(HERE / 'callback_plugins'),
+            # become without sudo or su: a become method that stays the same user (task files cannot name it)
+            ANSIBLE_BECOME_PLUGINS=str(HERE / 'become_plugins'), ANSIBLE_BECOME_METHOD='helios_test_become',
             ANSIBLE_CALLBACKS_ENABLED='helios_test_recorder', HELIOS_TEST_RECORD=str(record),
             ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0', ANSIBLE_RETRY_FILES_ENABLED='0')
         environ.update(env or {})

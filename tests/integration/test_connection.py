@@ -154,3 +154,11 @@ def test_delegate_to_localhost_runs_in_process_for_a_host_without_local_connecti
     assert run.rc == 0, run.stdout
     assert 'AnsiballZ_helios_switch.py' not in run.stdout
     assert run.result(device.name)['changed'] is True and device.switch_active(2) is True
+
+
+def test_a_task_with_become_runs_as_a_module_as_the_become_user(device, ansible):
+    # In-process the task would run as the controller's user whatever become says; a module runs as the become user.
+    run = ansible(device, 'switch_become', verbosity=3, switch=2, state='active')
+    assert run.rc == 0, run.stdout
+    assert 'AnsiballZ_helios_switch.py' in run.stdout
+    assert run.result(device.name)['changed'] is True and device.switch_active(2) is True

@@ -101,7 +101,8 @@ notes:
   - >-
     A task with C(become) also runs as an ordinary module, as the become user, who then reads and writes the
     task's files (backups, snapshots, images). Talking to an intercom needs no privileges on the controller;
-    leave C(become) off these tasks to keep them fast.
+    leave C(become) off these tasks to keep them fast. So does a task whose C(environment) sets a proxy
+    (C(https_proxy), C(no_proxy), ...) or a CA bundle (C(REQUESTS_CA_BUNDLE), C(CURL_CA_BUNDLE)).
   - >-
     Run as ordinary modules on a local connection, they need an interpreter with C(requests); set
     C(ansible_python_interpreter) to V({{ ansible_playbook_python }}).

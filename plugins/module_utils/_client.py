@@ -15,6 +15,7 @@ import ssl
 import time
 import types
 import warnings
+from urllib.parse import urlsplit
 
 from ansible_collections.twon.helios.plugins.module_utils._errors import (
     HeliosApiError,
@@ -28,6 +29,7 @@ try:
     from requests.adapters import HTTPAdapter
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
     from requests.structures import CaseInsensitiveDict
+    from requests.utils import select_proxy
     from urllib3.exceptions import InsecureRequestWarning
     from urllib3.util.ssl_ import create_urllib3_context
 except ImportError:
@@ -289,11 +291,19 @@ class HeliosClient:
 
     def _fault_message(self, function, exc, attempts):
         tries = ' (after %d retries)' % attempts if attempts else ''
+        if isinstance(exc, requests.exceptions.ProxyError):
+            return '%s: cannot connect to %s through the proxy %s: %s%s' % (
+                function, self.base_url, self._proxy_shown(), _root_cause(exc), tries)
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return '%s: connecting to %s timed out after %s s%s' % (function, self.base_url, self.timeout, tries)
         if isinstance(exc, requests.exceptions.Timeout):
             return '%s: no reply from %s within %s s%s' % (function, self.base_url, self.timeout, tries)
         return '%s: cannot connect to %s: %s%s' % (function, self.base_url, _root_cause(exc), tries)
+
+    def _proxy_shown(self):
+        """The proxy of this client's calls, as scheme://host:port: never with the credentials its URL may hold."""
+        proxy = urlsplit(select_proxy(self.base_url, self._request_settings.get('proxies')) or '')
+        return '%s://%s%s' % (proxy.scheme, proxy.hostname, ':%d' % proxy.port if proxy.port else '')
 
     def _json_result(self, function, response):
         try:

@@ -6,7 +6,8 @@
 A module process costs about 0.25 s per host (interpreter start-up, AnsiballZ); the HTTP work is about
 a millisecond. When the task runs on the controller anyway (connection local, also delegate_to:
 localhost), this plugin validates the arguments exactly as AnsibleModule would and calls the same
-HeliosTask in-process. Otherwise (delegated to a jump host, async, become) it executes the module as usual.
+HeliosTask in-process. Otherwise (delegated to a jump host, async, become, a task environment that sets
+a proxy or CA bundle) it executes the module as usual.
 
 HELIOS_ACTION_IN_PROCESS=false in the controller's environment forces the module path; the tests use
 it to run both paths, and it is a way out should the in-process path ever misbehave.
@@ -43,15 +44,24 @@ VARIABLE_PREFIX = 'helios_'
 
 # Connection plugins that run commands on the controller itself (their `transport` name).
 CONTROLLER_TRANSPORTS = frozenset(['local'])
+# Environment variables that requests reads besides the proxies (<scheme>_proxy, no_proxy, in any case).
+REQUESTS_ENVIRONMENT = frozenset(['REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'])
 
 
-def runs_in_process(transport, async_seconds, become, environ, has_requests=HAS_REQUESTS):
+def sets_requests_environment(environment):
+    """Whether a task's environment: sets a variable that changes how requests connects: a proxy or a CA bundle."""
+    return any(name.upper().endswith('_PROXY') or name.upper() in REQUESTS_ENVIRONMENT for name in environment)
+
+
+def runs_in_process(transport, async_seconds, become, task_environment, environ, has_requests=HAS_REQUESTS):
     """Whether a task can run its logic in the controller's worker instead of a module process."""
     if environ.get(IN_PROCESS_SWITCH, 'true').strip().lower() in BOOLEANS_FALSE:
         return False
     # The in-process path has no async machinery and cannot change user (the files a task reads and writes, such
-    # as backups and snapshots, are the become user's), and it needs requests on the controller.
-    return transport in CONTROLLER_TRANSPORTS and not async_seconds and not become and has_requests
+    # as backups and snapshots, are the become user's). Its HTTP session sees the controller's environment, not the
+    # task's (the session server's is that of the run). And it needs requests on the controller.
+    return (transport in CONTROLLER_TRANSPORTS and not async_seconds and not become
+            and not sets_requests_environment(task_environment) and has_requests)
 
 
 def apply_task_environment(argument_spec, args, environment):
@@ -135,7 +145,8 @@ class HeliosActionBase(ActionBase):
         environment = {}
         self._compute_environment_string(raw_environment_out=environment)
         args = inventory_defaults(self._task.args, environment, task_vars or {}, self._templar)
-        if runs_in_process(self._connection.transport, self._task.async_val, self._play_context.become, os.environ):
+        if runs_in_process(self._connection.transport, self._task.async_val, self._play_context.become, environment,
+                           os.environ):
             args = apply_task_environment(self.TASK.validator.argument_spec, args, environment)
             return merge_hash(result, self._run_in_process(args))
         return merge_hash(result, self._run_module(args, task_vars))

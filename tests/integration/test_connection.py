@@ -162,3 +162,16 @@ def test_a_task_with_become_runs_as_a_module_as_the_become_user(device, ansible)
     assert run.rc == 0, run.stdout
     assert 'AnsiballZ_helios_switch.py' in run.stdout
     assert run.result(device.name)['changed'] is True and device.switch_active(2) is True
+
+
+def test_a_proxy_in_the_task_environment_is_used(device, ansible):
+    # requests in the controller's worker would not see the task's environment: such a task runs as a module, and its
+    # calls go to the proxy the task names (here a port nothing listens on), not straight to the device.
+    run = ansible({device.name: device.hostvars(helios_retries=0)}, 'switch_proxy', verbosity=3,
+                  switch=2, state='active', proxy='http://user:secret@127.0.0.1:9')
+    assert 'AnsiballZ_helios_switch.py' in run.stdout
+    assert run.result(device.name)['msg'] == (
+        'switch/caps: cannot connect to https://%s:28443 through the proxy http://127.0.0.1:9: Connection refused'
+        % device.address)
+    assert 'secret' not in str(run.result(device.name))  # the message names the proxy without its credentials
+    assert device.switch_active(2) is False

@@ -9,21 +9,25 @@ from ansible_collections.twon.helios.plugins.module_utils._connection import CON
 from ansible_collections.twon.helios.plugins.plugin_utils._action import apply_task_environment, inventory_defaults, runs_in_process
 
 
-@pytest.mark.parametrize('transport, async_seconds, become, environ, has_requests, expected', [
-    ('local', 0, False, {}, True, True),
-    ('local', 0, False, {'HELIOS_ACTION_IN_PROCESS': 'true'}, True, True),
-    ('local', 0, False, {'HELIOS_ACTION_IN_PROCESS': 'false'}, True, False),
-    ('local', 0, False, {'HELIOS_ACTION_IN_PROCESS': '0'}, True, False),
-    ('ssh', 0, False, {}, True, False),
-    ('paramiko', 0, False, {}, True, False),
-    ('winrm', 0, False, {}, True, False),
-    ('local', 30, False, {}, True, False),
-    ('local', 0, True, {}, True, False),
-    ('local', 0, False, {}, False, False),
+@pytest.mark.parametrize('transport, async_seconds, become, task_environment, environ, has_requests, expected', [
+    ('local', 0, False, {}, {}, True, True),
+    ('local', 0, False, {}, {'HELIOS_ACTION_IN_PROCESS': 'true'}, True, True),
+    ('local', 0, False, {}, {'HELIOS_ACTION_IN_PROCESS': 'false'}, True, False),
+    ('local', 0, False, {}, {'HELIOS_ACTION_IN_PROCESS': '0'}, True, False),
+    ('ssh', 0, False, {}, {}, True, False),
+    ('paramiko', 0, False, {}, {}, True, False),
+    ('winrm', 0, False, {}, {}, True, False),
+    ('local', 30, False, {}, {}, True, False),
+    ('local', 0, True, {}, {}, True, False),
+    ('local', 0, False, {'HELIOS_PASSWORD': 'x', 'LANG': 'C'}, {}, True, True),
+    ('local', 0, False, {'https_proxy': 'http://proxy:3128'}, {}, True, False),
+    ('local', 0, False, {'NO_PROXY': '10.0.0.0/8'}, {}, True, False),
+    ('local', 0, False, {'REQUESTS_CA_BUNDLE': '/etc/ca.pem'}, {}, True, False),
+    ('local', 0, False, {}, {}, False, False),
 ])
-def test_runs_in_process_only_for_synchronous_local_tasks_without_become(transport, async_seconds, become, environ,
-                                                                         has_requests, expected):
-    assert runs_in_process(transport, async_seconds, become, environ, has_requests) is expected
+def test_runs_in_process_only_for_synchronous_local_tasks_as_the_controller_sees_them(
+        transport, async_seconds, become, task_environment, environ, has_requests, expected):
+    assert runs_in_process(transport, async_seconds, become, task_environment, environ, has_requests) is expected
 
 
 def test_task_environment_fills_only_options_not_given():

@@ -29,7 +29,7 @@ try:
     from requests.adapters import HTTPAdapter
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
     from requests.structures import CaseInsensitiveDict
-    from requests.utils import select_proxy
+    from requests.utils import prepend_scheme_if_needed, select_proxy
     from urllib3.exceptions import InsecureRequestWarning
     from urllib3.util.ssl_ import create_urllib3_context
 except ImportError:
@@ -302,8 +302,9 @@ class HeliosClient:
 
     def _proxy_shown(self):
         """The proxy of this client's calls, as scheme://host:port: never with the credentials its URL may hold."""
-        proxy = urlsplit(select_proxy(self.base_url, self._request_settings.get('proxies')) or '')
-        return '%s://%s%s' % (proxy.scheme, proxy.hostname, ':%d' % proxy.port if proxy.port else '')
+        # requests reads a proxy given without a scheme (proxy:3128) as http.
+        proxy = urlsplit(prepend_scheme_if_needed(select_proxy(self.base_url, self._request_settings.get('proxies')) or '', 'http'))
+        return '%s://%s' % (proxy.scheme, proxy.netloc.rpartition('@')[2])
 
     def _json_result(self, function, response):
         try:

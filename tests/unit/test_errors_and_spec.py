@@ -98,3 +98,17 @@ def test_clients_share_one_ssl_context_per_verify_setting_and_never_across_setti
     assert context_of(unverified[0]) is context_of(unverified[1])
     assert context_of(unverified[0]).verify_mode == ssl.CERT_NONE
     assert context_of(verified) is not context_of(unverified[0]) and context_of(verified).verify_mode == ssl.CERT_REQUIRED
+
+
+@pytest.mark.parametrize('proxy, shown', [
+    ('http://user:secret@proxy.example:3128', 'http://proxy.example:3128'),
+    ('proxy.example:3128', 'http://proxy.example:3128'),  # requests reads a proxy without a scheme as http
+    ('https://[2001:db8::1]:8443', 'https://[2001:db8::1]:8443'),
+])
+def test_proxy_faults_name_the_proxy_without_its_credentials(monkeypatch, proxy, shown):
+    monkeypatch.setenv('https_proxy', proxy)
+    for name in ('HTTPS_PROXY', 'no_proxy', 'NO_PROXY'):
+        monkeypatch.delenv(name, raising=False)
+    client = HeliosClient('door.example', validate_certs=False)
+    client.open_session()
+    assert client._proxy_shown() == shown

@@ -6,11 +6,12 @@ import os
 import signal
 import socket
 import stat
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from helios_fleet import ADMIN, HTTPS_PORT
+from helios_fleet import ADMIN, BIN, HTTPS_PORT
 
 # helios_info (system/info, switch/caps, switch/status), helios_switch (caps, status, ctrl), helios_io (caps, status,
 # ctrl): nine calls, and a challenge for every new session.
@@ -66,6 +67,25 @@ def test_tasks_share_one_connection_and_nonce_per_device(devices, ansible, tmp_p
     assert device.switch_active(2) is True and device.port_state('relay1') == 1
     # The server ends with ansible-playbook and takes its socket with it.
     wait_for(lambda: not sockets_in(tmp_path), 5, 'the session server to remove its socket')
+
+
+def test_a_vaulted_password_reaches_the_server_and_no_output(devices, ansible, tmp_path):
+    pair = devices(2)
+    (tmp_path / 'vault-password').write_text('vault secret')
+    encrypted = subprocess.run([str(BIN / 'ansible-vault'), 'encrypt_string', '--vault-password-file', str(tmp_path / 'vault-password'),
+                                '--name', 'helios_password', ADMIN['password']],
+                               capture_output=True, text=True, check=True).stdout
+    hosts = {d.name: {k: v for k, v in d.hostvars().items() if k != 'helios_password'} for d in pair}
+    before = {device.name: device.state()['traffic'] for device in pair}
+    run = ansible(hosts, 'session', env={'TMPDIR': str(tmp_path)}, verbosity=3, group_vars=encrypted,
+                  vault_password='vault secret')
+    assert run.rc == 0, run.stdout
+    for device in pair:
+        # One connection per device for the three tasks: the session server ran them with the decrypted password.
+        assert traffic_of(device, before[device.name]) == {'connections': 1, 'requests': CALLS + 1, 'challenges': 1}
+        shown = [r['result']['invocation']['module_args']['password'] for r in run.results(device.name) if 'invocation' in r['result']]
+        assert shown == ['VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'] * 3
+    assert '"%s"' % ADMIN['password'] not in run.stdout and "'%s'" % ADMIN['password'] not in run.stdout
 
 
 @pytest.mark.parametrize('switch', ['HELIOS_SESSION_SERVER', 'HELIOS_ACTION_IN_PROCESS'])

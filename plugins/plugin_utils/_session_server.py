@@ -259,7 +259,7 @@ class SessionServer:
         self._links = 0
         self._last_activity = time.monotonic()
         self._socket_inode = os.stat(listener.getsockname()).st_ino
-        self._max_sessions = max(16, min(MAX_SESSIONS, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2))
+        self._max_sessions = max(16, min(MAX_SESSIONS, raise_open_file_limit(2 * MAX_SESSIONS) // 2))
 
     def serve(self):
         self._listener.settimeout(WATCH_INTERVAL)
@@ -373,6 +373,23 @@ class SessionServer:
         for key in list(self._sessions)[:excess] if excess > 0 else ():
             if not self._sessions[key].lock.locked():
                 self._sessions.pop(key).client.close()
+
+
+def raise_open_file_limit(wanted):
+    """Raise this process's open-file limit towards wanted, as far as its hard limit allows; the limit now.
+
+    Each session holds a socket. A soft limit of 1024, common on desktops, would keep only 512 sessions, and a
+    play over more intercoms than that would reconnect to every one of them for every task.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass  # the platform refuses: keep the sessions the current limit allows
+    return soft
 
 
 def _task_named(name):

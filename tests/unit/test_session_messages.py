@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import resource
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -86,3 +89,27 @@ def test_sessions_beyond_the_limit_close_the_least_recently_used(tmp_path):
         sessions._session_for(third)
         assert [session.client.base_url for session in sessions._sessions.values()] == [
             'https://192.0.2.1:443', 'https://192.0.2.3:443']
+
+
+def _with_open_file_limit(soft):
+    def lower():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    return lower
+
+
+def test_the_server_raises_its_open_file_limit_for_its_sessions():
+    # In a child process whose soft limit is 64, as a desktop's 1024 would be for a large fleet.
+    script = ('import resource\n'
+              'from ansible_collections.twon.helios.plugins.plugin_utils._session_server import raise_open_file_limit\n'
+              'print(raise_open_file_limit(4096), resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n')
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    expected = 4096 if hard == resource.RLIM_INFINITY else min(4096, hard)
+    child = subprocess.run([sys.executable, '-c', script], preexec_fn=_with_open_file_limit(64), capture_output=True,
+                           text=True, check=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert child.stdout.split() == [str(expected), str(expected)]
+
+
+def test_the_open_file_limit_is_never_lowered():
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    assert server.raise_open_file_limit(16) == soft
+    assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == soft

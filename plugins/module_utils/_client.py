@@ -302,9 +302,10 @@ class HeliosClient:
 
     def _proxy_shown(self):
         """The proxy of this client's calls, as scheme://host:port: never with the credentials its URL may hold."""
+        proxy = select_proxy(self.base_url, self._request_settings.get('proxies')) or ''
         # requests reads a proxy given without a scheme (proxy:3128) as http.
-        proxy = urlsplit(prepend_scheme_if_needed(select_proxy(self.base_url, self._request_settings.get('proxies')) or '', 'http'))
-        return '%s://%s' % (proxy.scheme, proxy.netloc.rpartition('@')[2])
+        parts = urlsplit(prepend_scheme_if_needed(proxy, 'http'))
+        return '%s://%s' % (parts.scheme, parts.netloc.rpartition('@')[2])
 
     def _json_result(self, function, response):
         try:

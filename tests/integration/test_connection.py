@@ -11,6 +11,12 @@ CA_BUNDLE_ENV = {'REQUESTS_CA_BUNDLE': SYSTEM_CA_BUNDLE, 'CURL_CA_BUNDLE': SYSTE
 IN_PROCESS = {'true': 'in-process', 'false': 'module'}
 
 
+def ran_as_module(run):
+    """Whether helios_switch ran as a module process: at -vvv Ansible names the AnsiballZ payload it sends; the
+    in-process path has none."""
+    return 'AnsiballZ_helios_switch.py' in run.stdout
+
+
 def test_wrong_password_is_named(device, ansible):
     # (a wrong password that is also an English word would be masked in the message: it is a no_log value)
     run = ansible({device.name: device.hostvars(helios_password='not-the-password')}, 'switch', switch=2, state='active')
@@ -90,8 +96,7 @@ def test_both_paths_give_the_same_result(device, ansible, in_process):
     run = ansible(device, 'switch', diff=True, verbosity=3, env={'HELIOS_ACTION_IN_PROCESS': in_process},
                   switch=2, state='active')
     assert run.rc == 0, run.stdout
-    # A module process shows up as an AnsiballZ payload in the verbose output; the in-process path has none.
-    assert ('AnsiballZ_helios_switch.py' in run.stdout) is (in_process == 'false')
+    assert ran_as_module(run) is (in_process == 'false')
     result = run.result(device.name)
     assert result['changed'] is True and result['switch']['active'] is True
     assert result['diff'] == {'before': {'switch': 2, 'active': False}, 'after': {'switch': 2, 'active': True}}
@@ -152,7 +157,7 @@ def test_delegate_to_localhost_runs_in_process_for_a_host_without_local_connecti
     run = ansible({device.name: device.hostvars(ansible_connection='ssh')}, 'switch_delegated', verbosity=3,
                   switch=2, state='active')
     assert run.rc == 0, run.stdout
-    assert 'AnsiballZ_helios_switch.py' not in run.stdout
+    assert not ran_as_module(run)
     assert run.result(device.name)['changed'] is True and device.switch_active(2) is True
 
 
@@ -160,7 +165,7 @@ def test_a_task_with_become_runs_as_a_module_as_the_become_user(device, ansible)
     # In-process the task would run as the controller's user whatever become says; a module runs as the become user.
     run = ansible(device, 'switch_become', verbosity=3, switch=2, state='active')
     assert run.rc == 0, run.stdout
-    assert 'AnsiballZ_helios_switch.py' in run.stdout
+    assert ran_as_module(run)
     assert run.result(device.name)['changed'] is True and device.switch_active(2) is True
 
 
@@ -169,7 +174,7 @@ def test_a_proxy_in_the_task_environment_is_used(device, ansible):
     # calls go to the proxy the task names (here a port nothing listens on), not straight to the device.
     run = ansible({device.name: device.hostvars(helios_retries=0)}, 'switch_proxy', verbosity=3,
                   switch=2, state='active', proxy='http://user:secret@127.0.0.1:9')
-    assert 'AnsiballZ_helios_switch.py' in run.stdout
+    assert ran_as_module(run)
     assert run.result(device.name)['msg'] == (
         'switch/caps: cannot connect to https://%s:28443 through the proxy http://127.0.0.1:9: Connection refused'
         % device.address)

@@ -71,14 +71,15 @@ def test_tasks_share_one_connection_and_nonce_per_device(devices, ansible, tmp_p
 
 def test_a_vaulted_password_reaches_the_server_and_no_output(devices, ansible, tmp_path):
     pair = devices(2)
-    (tmp_path / 'vault-password').write_text('vault secret')
-    encrypted = subprocess.run([str(BIN / 'ansible-vault'), 'encrypt_string', '--vault-password-file', str(tmp_path / 'vault-password'),
+    vault_password_file = tmp_path / 'vault-password'
+    vault_password_file.write_text('vault secret')
+    encrypted = subprocess.run([str(BIN / 'ansible-vault'), 'encrypt_string', '--vault-password-file', str(vault_password_file),
                                 '--name', 'helios_password', ADMIN['password']],
                                capture_output=True, text=True, check=True).stdout
     hosts = {d.name: {k: v for k, v in d.hostvars().items() if k != 'helios_password'} for d in pair}
     before = {device.name: device.state()['traffic'] for device in pair}
     run = ansible(hosts, 'session', env={'TMPDIR': str(tmp_path)}, verbosity=3, group_vars=encrypted,
-                  vault_password='vault secret')
+                  vault_password_file=vault_password_file)
     assert run.rc == 0, run.stdout
     for device in pair:
         # One connection per device for the three tasks: the session server ran them with the decrypted password.

@@ -77,4 +77,5 @@ TASK = HeliosTask(run, dict(
     state=dict(type='str', required=True, choices=list(ACTIONS)),
     number=dict(type='str'),
     session=dict(type='int'),
-), required_if=[('state', 'dialed', ('number',)), ('state', 'answered', ('session',))])
+), required_if=[('state', 'dialed', ('number',)), ('state', 'answered', ('session',))],
+    acts_each_run=lambda args: 'state=dialed places a new call each time' if args.get('state') == 'dialed' else None)

@@ -50,7 +50,11 @@ def run(params, client, check_mode, diff):
     return with_diff(result, diff, dict(switch=number, active=active), dict(switch=number, active=after))
 
 
+def _acts_each_run(args):
+    return 'state=triggered changes the switch over each time' if args.get('state') == 'triggered' else None
+
+
 TASK = HeliosTask(run, dict(
     switch=dict(type='int', required=True),
     state=dict(type='str', required=True, choices=list(ACTIONS)),
-))
+), acts_each_run=_acts_each_run)

@@ -33,4 +33,4 @@ TASK = HeliosTask(run, dict(
     state=dict(type='str', required=True, choices=list(OPERATIONS)),
     wait=dict(type='bool', default=True),
     wait_timeout=dict(type='int', default=300),
-))
+), acts_each_run=lambda args: 'state=%s acts on the device each time' % args.get('state'))

@@ -31,7 +31,7 @@ class HeliosTask:
     """A module's own options and constraints (on top of the connection options) and its logic."""
 
     def __init__(self, run, options, mutually_exclusive=(), required_if=(), required_together=(), required_one_of=(),
-                 required_by=None, shown_params=None, in_session_server=True):
+                 required_by=None, shown_params=None, in_session_server=True, acts_each_run=None):
         clashes = set(options) & set(CONNECTION_OPTIONS)
         if clashes:
             # module_defaults would set both through one key: a task's value would replace the connection's.
@@ -49,6 +49,10 @@ class HeliosTask:
         # Whether the session server may run the whole task (plugin_utils/_session_server.py); a task that does
         # much CPU work runs in its own worker, so that it does not hold up every other task in that one process.
         self.in_session_server = in_session_server
+        # Why running the task a second time would act a second time (a trigger, a dial, a restart), given its
+        # arguments; None when a second run only finds the device as the first left it. A task whose first run may
+        # or may not have reached the device is run again only when this says None.
+        self.acts_each_run = acts_each_run or (lambda args: None)
         self._validator = None
 
     @property

@@ -106,6 +106,12 @@ def inventory_defaults(args, environment, task_vars, templar):
     return resolved
 
 
+def lost_task_message(exc, hazard):
+    """Why a task whose first run went away with the session server is not run a second time."""
+    return ('the session server stopped while it ran this task (%s), so the device may or may not have acted; the '
+            'task is not run a second time because %s: check the device before you run it again' % (exc, hazard))
+
+
 def warm_up():
     """Set up once, in the controller's main process, what every task's client would otherwise set up again.
 
@@ -165,6 +171,11 @@ class HeliosActionBase(ActionBase):
         if link is not None and task.in_session_server:
             try:
                 return link.run_task(task, args, self._task.resolved_action, check_mode, diff)
+            except _session_server.RelayLost as exc:
+                hazard = None if check_mode else task.acts_each_run(args)
+                if hazard:
+                    return dict(failed=True, msg=lost_task_message(exc, hazard))
+                link = None  # a second run finds the device as the first left it: the task runs here
             except RelayUnavailable:
                 link = None  # the task runs here, and calls the device itself
         return run_validated(task, args, self._task.resolved_action, lambda params: execute(

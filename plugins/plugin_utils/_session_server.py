@@ -118,10 +118,15 @@ def _reply_timeout(settings):
 
 # The worker's end.
 
+class RelayLost(RelayUnavailable):
+    """The server went away after it was handed a message: what it had done of it, if anything, is unknown."""
+
+
 class SessionLink:
     """Relays a HeliosClient's calls to the session server of this worker's controller, starting it if needed.
 
-    Raises RelayUnavailable whenever the server cannot take a call; the client then calls the device itself.
+    Raises RelayUnavailable whenever the server cannot take a call; the client then calls the device itself. That
+    is RelayLost when the server went away with the call or task in hand, so that it may have reached the device.
     """
 
     def __init__(self, controller_pid=None, directory=None):
@@ -155,10 +160,14 @@ class SessionLink:
         try:
             self._sock.settimeout(timeout)
             send_frame(self._sock, message)
-            return recv_frame(self._stream)
-        except (OSError, EOFError, ValueError, TypeError) as exc:  # TypeError: arguments JSON cannot carry
+        except (OSError, ValueError, TypeError) as exc:  # TypeError: arguments JSON cannot carry
             self.close()
             raise RelayUnavailable('session server at %s: %s' % (self.path, exc)) from None
+        try:
+            return recv_frame(self._stream)
+        except (OSError, EOFError, ValueError) as exc:
+            self.close()
+            raise RelayLost('session server at %s: %s' % (self.path, exc)) from None
 
     def close(self):
         for closable in (self._stream, self._sock):

@@ -117,6 +117,35 @@ def test_a_killed_server_is_replaced(device, ansible, tmp_path):
     wait_for(lambda: not sockets_in(tmp_path), 5, 'the new session server to remove its socket')
 
 
+@pytest.mark.parametrize('state, runs_again', [('triggered', False), ('active', True)])
+def test_a_task_the_killed_server_had_in_hand_runs_again_only_if_that_cannot_act_twice(
+        device, ansible, tmp_path, state, runs_again):
+    hosts = {device.name: device.hostvars(helios_validate_certs=False)}
+    switch = ('twon.helios.helios_switch', 'switch=2 state=%s' % state)
+    device.faults(latency=1)  # every call takes a second: the server still has the task when it is killed
+    before = device.state()['traffic']
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(ansible, hosts, None, adhoc=switch, env={'TMPDIR': str(tmp_path)})
+            wait_for(lambda: traffic_of(device, before)['requests'] or running.done(), 60, "the server's first call")
+            os.kill(server_pid(sockets_in(tmp_path)[0]), signal.SIGKILL)
+            run = running.result()
+    finally:
+        device.faults(latency=0)
+    result = run.result(device.name)
+    if runs_again:
+        # A second run finds the switch as the first left it: the worker ran the task with a connection of its own.
+        assert run.rc == 0 and result['changed'] is True, run.stdout
+        assert traffic_of(device, before)['connections'] == 2 and device.switch_active(2) is True
+    else:
+        assert run.rc != 0
+        assert result['msg'].startswith('the session server stopped while it ran this task (session server at ')
+        assert result['msg'].endswith('the task is not run a second time because state=triggered changes the switch '
+                                      'over each time: check the device before you run it again')
+        # Nothing called the device after the server: the trigger was sent once at most.
+        assert traffic_of(device, before)['connections'] == 1
+
+
 def test_a_directory_others_can_enter_is_not_used(device, ansible, tmp_path):
     shared = tmp_path / ('twon-helios-%d' % os.getuid())
     shared.mkdir(mode=0o755)

@@ -8,10 +8,16 @@ import resource
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
+from ansible_collections.twon.helios.plugins.module_utils._call import TASK as CALL_TASK
 from ansible_collections.twon.helios.plugins.module_utils._client import RelayUnavailable
+from ansible_collections.twon.helios.plugins.module_utils._info import TASK as INFO_TASK
+from ansible_collections.twon.helios.plugins.module_utils._io import TASK as IO_TASK
+from ansible_collections.twon.helios.plugins.module_utils._switch import TASK as SWITCH_TASK
+from ansible_collections.twon.helios.plugins.module_utils._system import TASK as SYSTEM_TASK
 from ansible_collections.twon.helios.plugins.plugin_utils import _session_server as server
 
 
@@ -113,3 +119,55 @@ def test_the_open_file_limit_is_never_lowered():
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     assert server.raise_open_file_limit(16) == soft
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == soft
+
+
+def _server_that_reads_one_frame_and_dies(path):
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.listen(1)
+
+    def serve():
+        with listener, listener.accept()[0] as conn, conn.makefile('rb') as stream:
+            server.recv_frame(stream)  # the task is in its hands; then it is gone
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    return thread
+
+
+def test_a_server_gone_with_the_task_in_hand_is_a_lost_relay(tmp_path):
+    path = tmp_path / ('%d.sock' % os.getpid())
+    thread = _server_that_reads_one_frame_and_dies(path)
+    link = server.SessionLink(controller_pid=os.getpid(), directory=str(tmp_path))
+    with pytest.raises(server.RelayLost) as lost:
+        link.run_task(SWITCH_TASK, {'switch': 2, 'state': 'triggered'}, 'twon.helios.helios_switch', False, False)
+    thread.join()
+    # A lost relay is still an unavailable one: a call the client relayed is made by the client itself.
+    assert isinstance(lost.value, RelayUnavailable)
+    assert str(lost.value) == 'session server at %s: the other end closed the connection' % path
+
+
+def test_a_server_that_cannot_be_handed_the_task_is_not_a_lost_relay(tmp_path):
+    link = server.SessionLink(controller_pid=os.getpid(), directory=str(tmp_path))
+    ours, theirs = socket.socketpair()
+    theirs.close()  # the server's end, gone before the task is sent
+    link._sock, link._stream = ours, ours.makefile('rb')
+    with pytest.raises(RelayUnavailable) as unavailable:
+        link.run_task(SWITCH_TASK, {'switch': 2, 'state': 'triggered'}, 'twon.helios.helios_switch', False, False)
+    assert not isinstance(unavailable.value, server.RelayLost)
+
+
+@pytest.mark.parametrize('task, args, hazard', [
+    (SWITCH_TASK, {'state': 'triggered'}, 'state=triggered changes the switch over each time'),
+    (SWITCH_TASK, {'state': 'active'}, None),
+    (SWITCH_TASK, {'state': 'inactive'}, None),
+    (CALL_TASK, {'state': 'dialed', 'number': '100'}, 'state=dialed places a new call each time'),
+    (CALL_TASK, {'state': 'answered', 'session': 1}, None),
+    (CALL_TASK, {'state': 'hung_up'}, None),
+    (SYSTEM_TASK, {'state': 'restarted'}, 'state=restarted acts on the device each time'),
+    (SYSTEM_TASK, {'state': 'factory_reset'}, 'state=factory_reset acts on the device each time'),
+    (IO_TASK, {'output': 'relay1', 'state': 'active'}, None),
+    (INFO_TASK, {}, None),
+])
+def test_tasks_that_act_each_time_they_run_say_why(task, args, hazard):
+    assert task.acts_each_run(args) == hazard

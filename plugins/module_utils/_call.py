@@ -73,9 +73,12 @@ def run(params, client, check_mode, diff):
     return with_diff(result, diff, dict(sessions=before), dict(sessions=after))
 
 
+def _acts_each_run(args):
+    return 'state=dialed places a new call each time' if args.get('state') == 'dialed' else None
+
+
 TASK = HeliosTask(run, dict(
     state=dict(type='str', required=True, choices=list(ACTIONS)),
     number=dict(type='str'),
     session=dict(type='int'),
-), required_if=[('state', 'dialed', ('number',)), ('state', 'answered', ('session',))],
-    acts_each_run=lambda args: 'state=dialed places a new call each time' if args.get('state') == 'dialed' else None)
+), required_if=[('state', 'dialed', ('number',)), ('state', 'answered', ('session',))], acts_each_run=_acts_each_run)

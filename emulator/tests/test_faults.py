@@ -68,6 +68,27 @@ def test_drop_everything_until_cleared(dev):
     assert dev.ok("/api/switch/caps")["switches"]
 
 
+def test_drop_reply_acts_then_loses_the_reply(dev):
+    dev.admin("faults", {"drop_reply": 1, "path": "/api/switch/ctrl"})
+    assert dev.ok("/api/switch/caps")["switches"]  # outside the path: answered
+    with pytest.raises(requests.exceptions.ConnectionError):
+        dev.get("/api/switch/ctrl", params={"switch": "1", "action": "on"})
+    # The device switched although the client never heard so.
+    assert dev.ok("/api/switch/status", params={"switch": "1"})["switches"][0]["active"] is True
+    assert dev.admin("faults")["drop_reply"] == 0
+    assert dev.ok("/api/switch/ctrl", params={"switch": "1", "action": "off"}) is None  # answered again
+
+
+def test_drop_reply_keeps_refusals_and_challenges(dev):
+    dev.admin("faults", {"drop_reply": -1})
+    refused = dev.get("/api/switch/ctrl", params={"switch": "9", "action": "on"}).json()  # nothing carried out
+    assert refused["success"] is False and refused["error"]["code"] == 12
+    assert dev.get("/api/system/info", auth=None).status_code == 401
+    with pytest.raises(requests.exceptions.ConnectionError):
+        info(dev)
+    assert dev.state()["faults"] == {"drop_reply": -1}
+
+
 def test_http_error_with_a_count(dev):
     dev.admin("faults", {"http_error": 503, "http_error_count": 2})
     for _ in range(2):

@@ -157,20 +157,30 @@ class Fleet:
         response_headers.update(headers or {})
         return web.Response(status=status, body=json_body(payload), headers=response_headers)
 
+    @staticmethod
+    def _targeted(request: web.Request, faults: dict[str, Any]) -> bool:
+        """Whether the request is one the path and method filters aim the faults at."""
+        if not request.path.startswith(faults.get("path") or "/api"):
+            return False
+        return not faults.get("method") or request.method == faults["method"]
+
+    @staticmethod
+    def _drop(request: web.Request, faults: dict[str, Any], key: str) -> None:
+        """Close the connection without a reply, counting down the fault's count (-1: every time)."""
+        if faults[key] > 0:
+            faults[key] -= 1
+        if request.transport is not None:
+            request.transport.abort()
+        raise DroppedConnection()
+
     async def _inject_faults(self, request: web.Request, device: Device) -> web.Response | None:
         faults = device.faults
         if faults.get("latency"):
             await asyncio.sleep(float(faults["latency"]))
-        if not request.path.startswith(faults.get("path") or "/api"):
-            return None
-        if faults.get("method") and request.method != faults["method"]:
+        if not self._targeted(request, faults):
             return None
         if faults.get("drop"):
-            if faults["drop"] > 0:
-                faults["drop"] -= 1
-            if request.transport is not None:
-                request.transport.abort()
-            raise DroppedConnection()
+            self._drop(request, faults, "drop")
         if faults.get("http_error") and faults.get("http_error_count", -1):
             if faults.get("http_error_count", -1) > 0:
                 faults["http_error_count"] -= 1
@@ -220,6 +230,8 @@ class Fleet:
             return self._reply(device, error.reply())
         if reply.restart:
             self._background(self.restart(device))
+        if device.faults.get("drop_reply") and self._targeted(request, device.faults):
+            self._drop(request, device.faults, "drop_reply")  # the device has acted; its reply is lost
         return await self._render(request, device, reply)
 
     async def _render(self, request: web.Request, device: Device, reply: Reply) -> web.StreamResponse:

@@ -24,7 +24,7 @@ def _dial(params, client, check_mode, sessions):
     # call/status does not tell whom a call is to, so a dial cannot know it was already done: it always acts.
     if check_mode:
         return True, None, sessions + [dict(session=None, direction='outgoing', state='connecting')]
-    number = client.get('call/dial', number=params['number'])['session']
+    number = client.act('call/dial', number=params['number'])['session']
     after = _sessions(client)
     return True, next((s for s in after if s['session'] == number), dict(session=number)), after
 

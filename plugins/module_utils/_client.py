@@ -21,6 +21,7 @@ from ansible_collections.twon.helios.plugins.module_utils._errors import (
     HeliosApiError,
     HeliosAuthError,
     HeliosTransportError,
+    HeliosUnknownOutcome,
 )
 from ansible_collections.twon.helios.plugins.module_utils._multipart import MultipartBody
 
@@ -30,7 +31,7 @@ try:
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
     from requests.structures import CaseInsensitiveDict
     from requests.utils import prepend_scheme_if_needed, select_proxy
-    from urllib3.exceptions import InsecureRequestWarning
+    from urllib3.exceptions import ConnectTimeoutError, InsecureRequestWarning
     from urllib3.util.ssl_ import create_urllib3_context
 except ImportError:
     # Reported as a failed task by client_from_params(), so module_utils import without requests (sanity, docs).
@@ -42,6 +43,10 @@ DEFAULT_PORTS = {'https': 443, 'http': 80}
 
 # Upper bound of one pause between retries, in seconds.
 MAX_BACKOFF = 5.0
+
+# Why a call that acts each time it is made (see HeliosClient.act) failed rather than being made again.
+UNKNOWN_OUTCOME = ('the call acts on the device each time it is made, so it was not repeated: the device may or may not '
+                   'have acted, check it before you run the task again')
 
 
 class RelayUnavailable(Exception):
@@ -70,8 +75,8 @@ def _auth_for(scheme, username, password):
     return None
 
 
-def _root_cause(exc):
-    """The useful text of a requests/urllib3 exception, which wraps the real cause two or three levels deep."""
+def _causes(exc):
+    """exc and the exceptions it wraps: requests and urllib3 wrap the real cause two or three levels deep."""
     chain = []
     current = exc
     while current is not None and all(current is not link for link in chain):
@@ -80,6 +85,18 @@ def _root_cause(exc):
         if not isinstance(nested, BaseException):
             nested = next((arg for arg in getattr(current, 'args', ()) if isinstance(arg, BaseException)), None)
         current = nested or current.__cause__ or current.__context__
+    return chain
+
+
+def _may_have_reached_the_device(exc):
+    """Whether a request that failed with a connection fault or timeout may have been received: unless it failed
+    to connect (refused, unreachable, timed out connecting), the device may have had the whole request."""
+    return not any(isinstance(link, (requests.exceptions.ConnectTimeout, ConnectTimeoutError)) for link in _causes(exc))
+
+
+def _root_cause(exc):
+    """The useful text of a requests/urllib3 exception."""
+    chain = _causes(exc)
     for link in chain:
         # e.g. ConnectionRefusedError, or ssl.SSLCertVerificationError with the verification failure
         if isinstance(link, OSError) and link.strerror:
@@ -210,6 +227,15 @@ class HeliosClient:
         """Call a GET function; return its result object ({} for replies without parameters)."""
         return self._json_result(function, self._request('GET', function, params))
 
+    def act(self, function, **params):
+        """Call a GET function that acts each time it is called (a trigger, a dial, a restart), as get() does.
+
+        A fault once the device may have had the request (no reply in time, the connection closed before the
+        reply) is not retried, since a second call would act a second time: HeliosUnknownOutcome says the device
+        may or may not have acted. Failures to connect are retried as for any call.
+        """
+        return self._json_result(function, self._request('GET', function, params, once=True))
+
     def delete(self, function, **params):
         return self._json_result(function, self._request('DELETE', function, params))
 
@@ -229,18 +255,22 @@ class HeliosClient:
 
     # Transport.
 
-    def _request(self, method, function, params, body_factory=None):
-        if self._relay is not None and body_factory is None:
+    def _request(self, method, function, params, body_factory=None, once=False):
+        # A relayed call whose server goes away with it is made again from here: calls that act are never relayed.
+        if self._relay is not None and body_factory is None and not once:
             try:
                 reply, self.auth_method = self._relay.request(
                     self.connection, dict(timeout=self.timeout, retries=self.retries), method, function, params)
                 return reply
             except RelayUnavailable:
                 self._relay = None  # from now on this client calls the device itself
-        return self.send(method, function, params, body_factory)
+        return self.send(method, function, params, body_factory, once)
 
-    def send(self, method, function, params, body_factory=None):
-        """One API call from this process, retried as the class says; the HTTP response."""
+    def send(self, method, function, params, body_factory=None, once=False):
+        """One API call from this process, retried as the class says; the HTTP response.
+
+        once: the call acts each time it is made; see act().
+        """
         url = '%s/api/%s' % (self.base_url, function)
         attempt = 0
         while True:
@@ -254,6 +284,8 @@ class HeliosClient:
                     '%s: TLS connection to %s failed: %s; set ca_path to the CA that signed the device certificate, '
                     'or validate_certs to false' % (function, self.base_url, _root_cause(exc))) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                if once and _may_have_reached_the_device(exc):
+                    raise HeliosUnknownOutcome('%s; %s' % (self._fault_message(function, exc, attempt), UNKNOWN_OUTCOME)) from None
                 if attempt < self.retries:
                     attempt = self._pause(attempt)
                     continue
@@ -298,6 +330,8 @@ class HeliosClient:
             return '%s: connecting to %s timed out after %s s%s' % (function, self.base_url, self.timeout, tries)
         if isinstance(exc, requests.exceptions.Timeout):
             return '%s: no reply from %s within %s s%s' % (function, self.base_url, self.timeout, tries)
+        if _may_have_reached_the_device(exc):
+            return '%s: the connection to %s closed before the reply: %s%s' % (function, self.base_url, _root_cause(exc), tries)
         return '%s: cannot connect to %s: %s%s' % (function, self.base_url, _root_cause(exc), tries)
 
     def _proxy_shown(self):

@@ -76,3 +76,7 @@ class HeliosAuthError(HeliosError):
 
 class HeliosTransportError(HeliosError):
     """No usable HTTP reply: connection refused or dropped, timeout, TLS failure, HTTP 5xx, or not the HTTP API."""
+
+
+class HeliosUnknownOutcome(HeliosTransportError):
+    """A call that acts each time it is made failed after the device may have had it: it was not repeated."""

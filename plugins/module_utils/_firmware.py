@@ -12,7 +12,7 @@ import os
 import time
 
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosParameterError
-from ansible_collections.twon.helios.plugins.module_utils._restart import uptime, wait_for_restart
+from ansible_collections.twon.helios.plugins.module_utils._restart import ask_for_restart, uptime, wait_for_restart
 from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask, with_diff
 
 
@@ -47,7 +47,7 @@ def run(params, client, check_mode, diff):
         raise HeliosError('firmware: %s (%s) is older than the running %s; set allow_downgrade to install it. '
                           'Nothing applied' % (src, carried, running))
     uptime_before = uptime(client)
-    client.get('firmware/apply')
+    ask_for_restart(client, 'firmware/apply', params['wait'])
     result.update(changed=True, version=carried, downgrade=downgrade)
     if params['wait']:
         watch = wait_for_restart(client, uptime_before, params['wait_timeout'])

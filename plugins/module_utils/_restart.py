@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosTransportError
+from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosTransportError, HeliosUnknownOutcome
 
 POLL_INTERVAL = 0.5
 # one poll must not wait longer than this for a device that is down
@@ -20,6 +20,19 @@ POLL_TIMEOUT = 3.0
 
 def uptime(client):
     return client.get('system/status')['upTime']
+
+
+def ask_for_restart(client, function, wait):
+    """Call function, which restarts the device, once.
+
+    When its reply is lost the device may or may not be restarting: with wait, the wait that follows tells (a
+    restart shows in the device's upTime, see wait_for_restart); without, the HeliosUnknownOutcome stands.
+    """
+    try:
+        client.act(function)
+    except HeliosUnknownOutcome:
+        if not wait:
+            raise
 
 
 class RestartWatch:

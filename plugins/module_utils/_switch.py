@@ -45,7 +45,8 @@ def run(params, client, check_mode, diff):
     after = _predicted(active, state)
     changed = state == 'triggered' or after != active
     if changed and not check_mode:
-        client.get('switch/ctrl', switch=number, action=ACTIONS[state])
+        # A trigger changes the switch over each time it is sent: one whose reply is lost is not sent again.
+        (client.act if state == 'triggered' else client.get)('switch/ctrl', switch=number, action=ACTIONS[state])
     result = dict(changed=changed, switch=dict(caps, active=after))
     return with_diff(result, diff, dict(switch=number, active=active), dict(switch=number, active=after))
 

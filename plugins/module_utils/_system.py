@@ -9,7 +9,7 @@ Private to twon.helios; may change without notice.
 from __future__ import annotations
 
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosParameterError
-from ansible_collections.twon.helios.plugins.module_utils._restart import uptime, wait_for_restart
+from ansible_collections.twon.helios.plugins.module_utils._restart import ask_for_restart, uptime, wait_for_restart
 from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask
 
 OPERATIONS = {'restarted': 'system/restart', 'factory_reset': 'config/factoryreset'}
@@ -22,7 +22,7 @@ def run(params, client, check_mode, diff):
     result = dict(changed=True, uptime_before=uptime(client))
     if check_mode:
         return result
-    client.get(OPERATIONS[params['state']])
+    ask_for_restart(client, OPERATIONS[params['state']], params['wait'])
     if params['wait']:
         watch = wait_for_restart(client, result['uptime_before'], params['wait_timeout'])
         result.update(uptime_after=watch.uptime_after, elapsed=round(watch.seconds, 1))

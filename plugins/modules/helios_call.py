@@ -36,6 +36,9 @@ options:
     description:
       - V(dialed) calls O(number). V(answered) answers the incoming call O(session). V(hung_up) ends the call
         O(session), or every active call when O(session) is not set.
+      - A dial is sent once. When the connection fails after the device may have had it (no reply within
+        O(timeout), the connection closed before the reply), it is not retried, as a second dial would place a
+        second call; the task fails saying the device may or may not have acted.
     type: str
     required: true
     choices: [dialed, answered, hung_up]

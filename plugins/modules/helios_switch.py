@@ -44,6 +44,9 @@ options:
       - V(active) switches on, V(inactive) switches off; each only if the switch is not already so.
       - V(triggered) sends a trigger every time, which changes the switch over; an inactive switch activates (a
         monostable one for its C(switchOnDuration)), an active one deactivates.
+      - A trigger is sent once. When the connection fails after the device may have had it (no reply within
+        O(timeout), the connection closed before the reply), it is not retried, as a second trigger would change
+        the switch back; the task fails saying the device may or may not have acted.
     type: str
     required: true
     choices: [active, inactive, triggered]

@@ -43,6 +43,9 @@ options:
   wait:
     description:
       - Wait until the device is back.
+      - The request is sent once. When the connection fails after the device may have had it, it is not retried,
+        as a second request would restart the device again. With O(wait=true) the wait then tells whether the
+        device restarted; with O(wait=false) the task fails saying the device may or may not have acted.
     type: bool
     default: true
   wait_timeout:

@@ -22,6 +22,9 @@ BIN = Path(sys.executable).parent
 HTTP_PORT, HTTPS_PORT = 28080, 28443
 ADMIN = dict(username='admin', password='2n')
 VIEWER = dict(username='viewer', password='look-only')
+# How a call that acts each time (a trigger, a dial, a restart) ends when its reply is lost (HeliosClient.act()).
+UNKNOWN_OUTCOME = ('the call acts on the device each time it is made, so it was not repeated: the device may or may not '
+                   'have acted, check it before you run the task again')
 
 ALL_PRIVILEGES = ['system.monitoring', 'system.control', 'phone.monitoring', 'phone.control', 'io.monitoring',
                   'io.control', 'switch.monitoring', 'switch.control', 'camera.monitoring', 'display.control']

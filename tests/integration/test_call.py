@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from helios_fleet import UNKNOWN_OUTCOME
+
 
 def _calls(device):
     return device.state()['calls']
@@ -22,6 +24,15 @@ def test_dial_then_hang_up(device, ansible):
 
     again = ansible(device, 'call', state='hung_up', session=session['session'])
     assert again.rc == 0 and again.result(device.name)['changed'] is False
+
+
+def test_a_dial_whose_reply_is_lost_is_not_dialled_again(device, ansible):
+    device.faults(drop_reply=1, path='/api/call/dial')
+    run = ansible(device, 'call', state='dialed', number='5046')
+    assert run.rc != 0
+    assert run.result(device.name)['msg'].startswith('call/dial: the connection to https://')
+    assert run.result(device.name)['msg'].endswith(UNKNOWN_OUTCOME)
+    assert len(_calls(device)) == 1  # one call placed, not two
 
 
 def test_answer_an_incoming_call_once(device, ansible):

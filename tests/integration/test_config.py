@@ -175,7 +175,8 @@ def test_dropped_upload_applies_nothing_and_a_rerun_converges(device, ansible):
     device.faults(drop=1, path='/api/config', method='PUT')
     failed = ansible(device, 'config', settings=DESIRED, helios_retries=0)
     assert failed.rc != 0
-    assert failed.result(device.name)['msg'].startswith('config: cannot connect to https://%s:%d' % (device.address, HTTPS_PORT))
+    assert failed.result(device.name)['msg'].startswith(
+        'config: the connection to https://%s:%d closed before the reply: ' % (device.address, HTTPS_PORT))
     assert device_config(device) == before
     rerun = ansible(device, 'config', settings=DESIRED)
     assert rerun.rc == 0 and rerun.result(device.name)['changed'] is True

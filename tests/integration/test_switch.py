@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from helios_fleet import HTTPS_PORT, UNKNOWN_OUTCOME
+
 
 def test_active_changes_once_then_is_idempotent(device, ansible):
     first = ansible(device, 'switch', switch=2, state='active')
@@ -40,6 +42,22 @@ def test_triggered_always_acts_and_changes_the_switch_over(device, ansible):
         assert run.rc == 0 and run.result(device.name)['changed'] is True
         assert run.result(device.name)['switch']['active'] is expected
         assert device.switch_active(2) is expected
+
+
+def test_a_trigger_whose_reply_is_lost_is_not_sent_again(device, ansible):
+    # The device changes the switch over, then its reply is lost; a second trigger would change it back.
+    device.faults(drop_reply=1, path='/api/switch/ctrl')
+    run = ansible(device, 'switch', switch=2, state='triggered')
+    assert run.rc != 0
+    assert run.result(device.name)['msg'] == (
+        'switch/ctrl: the connection to https://%s:%d closed before the reply: Remote end closed connection without '
+        'response; %s' % (device.address, HTTPS_PORT, UNKNOWN_OUTCOME))
+    assert device.switch_active(2) is True  # changed over once
+    # active and inactive are not triggers: a lost reply is retried, and a second switch/ctrl changes nothing more
+    device.faults(drop_reply=1, path='/api/switch/ctrl')
+    run = ansible(device, 'switch', switch=2, state='inactive')
+    assert run.rc == 0 and run.result(device.name)['changed'] is True, run.stdout
+    assert device.switch_active(2) is False
 
 
 def test_unknown_and_disabled_switches_are_refused_before_any_control(devices, ansible):

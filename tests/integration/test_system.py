@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from helios_fleet import UNKNOWN_OUTCOME
+
 
 def test_restart_waits_until_the_device_is_back(device, ansible):
     uptime_before = device.state()['upTime']
@@ -11,6 +13,22 @@ def test_restart_waits_until_the_device_is_back(device, ansible):
     assert result['changed'] is True
     assert result['uptime_after'] <= 1 < result['elapsed'] and result['uptime_before'] >= uptime_before
     assert device.state()['restarting'] is False
+
+
+def test_a_restart_whose_reply_is_lost_is_confirmed_by_the_wait_not_asked_again(device, ansible):
+    device.faults(drop_reply=1, path='/api/system/restart')
+    run = ansible(device, 'system', state='restarted')
+    assert run.rc == 0, run.stdout
+    result = run.result(device.name)
+    assert result['changed'] is True and result['uptime_after'] <= 1
+    assert device.state()['traffic']['requests'] >= 1 and device.state()['restarting'] is False
+
+
+def test_without_wait_a_lost_restart_reply_fails_as_unknown(device, ansible):
+    device.faults(drop_reply=1, path='/api/system/restart')
+    run = ansible(device, 'system', state='restarted', wait=False)
+    assert run.rc != 0
+    assert run.result(device.name)['msg'].endswith(UNKNOWN_OUTCOME)
 
 
 def test_check_mode_does_not_restart(device, ansible):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import ssl
 
 import pytest
+import requests
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
 
-from ansible_collections.twon.helios.plugins.module_utils._client import HeliosClient
+from ansible_collections.twon.helios.plugins.module_utils._client import HeliosClient, _may_have_reached_the_device
 from ansible_collections.twon.helios.plugins.module_utils._connection import CONNECTION_OPTIONS, client_from_params
 from ansible_collections.twon.helios.plugins.module_utils._errors import (
     HeliosApiError,
@@ -112,3 +114,24 @@ def test_proxy_faults_name_the_proxy_without_its_credentials(monkeypatch, proxy,
     client = HeliosClient('door.example', validate_certs=False)
     client.open_session()
     assert client._proxy_shown() == shown
+
+
+def _refused():
+    reason = NewConnectionError(None, 'Failed to establish a new connection: [Errno 111] Connection refused')
+    return requests.exceptions.ConnectionError(MaxRetryError(None, '/api/switch/ctrl', reason))
+
+
+def _cut_off():
+    reason = ProtocolError('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))
+    return requests.exceptions.ConnectionError(reason)
+
+
+@pytest.mark.parametrize('fault, reached', [
+    (_refused, False),
+    (lambda: requests.exceptions.ConnectTimeout(MaxRetryError(None, '/api', ConnectTimeoutError('timed out'))), False),
+    (lambda: requests.exceptions.ProxyError(MaxRetryError(None, '/api', NewConnectionError(None, 'proxy refused'))), False),
+    (lambda: requests.exceptions.ReadTimeout(ReadTimeoutError(None, '/api', 'Read timed out.')), True),
+    (_cut_off, True),
+])
+def test_only_faults_before_the_connection_is_made_cannot_have_reached_the_device(fault, reached):
+    assert _may_have_reached_the_device(fault()) is reached

@@ -43,6 +43,14 @@ def test_upgrade_applies_waits_and_verifies_then_is_idempotent(device, ansible, 
     assert 'already runs %s; nothing uploaded' % NEWER in again.result(device.name)['msg']
 
 
+def test_a_lost_reply_to_apply_is_not_applied_again_and_the_wait_confirms_the_upgrade(device, ansible, images):
+    # The device applies the image and restarts, but its reply is lost; a second apply would find nothing to apply.
+    device.faults(drop_reply=1, path='/api/firmware/apply')
+    run = ansible(device, 'firmware', src=images['newer'], version=NEWER)
+    assert run.rc == 0, run.stdout
+    assert run.result(device.name)['changed'] is True and device.state()['swVersion'] == NEWER
+
+
 def test_without_version_the_uploaded_image_tells_and_the_running_one_is_not_applied(device, ansible, images):
     run = ansible(device, 'firmware', src=images['current'])
     assert run.rc == 0 and run.result(device.name)['changed'] is False

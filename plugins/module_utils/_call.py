@@ -8,12 +8,24 @@ Private to twon.helios; may change without notice.
 
 from __future__ import annotations
 
-from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosParameterError
+from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosParameterError, HeliosUnknownOutcome
 from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask, with_diff
 
 
 def _sessions(client):
     return client.get('call/status')['sessions']
+
+
+def _act_on(client, function, call, done):
+    """Send function for the call once; when its reply is lost, the device's calls tell whether it acted.
+
+    Sent again only when it did not: a second answer or hang-up of the same call is refused by the device.
+    """
+    try:
+        client.act(function, session=call['session'])
+    except HeliosUnknownOutcome:
+        if not done(next((s for s in _sessions(client) if s['session'] == call['session']), None)):
+            client.get(function, session=call['session'])
 
 
 def _describe(sessions):
@@ -40,7 +52,7 @@ def _answer(params, client, check_mode, sessions):
     if check_mode:
         answered = dict(call, state='connected')
         return True, answered, [answered if s is call else s for s in sessions]
-    client.get('call/answer', session=call['session'])
+    _act_on(client, 'call/answer', call, lambda now: now is not None and now['state'] == 'connected')
     after = _sessions(client)
     return True, next((s for s in after if s['session'] == call['session']), dict(call, state='connected')), after
 
@@ -51,7 +63,7 @@ def _hang_up(params, client, check_mode, sessions):
     if check_mode or not targets:
         return bool(targets), None, [s for s in sessions if s not in targets]
     for call in targets:
-        client.get('call/hangup', session=call['session'])
+        _act_on(client, 'call/hangup', call, lambda now: now is None)
     return True, None, _sessions(client)
 
 

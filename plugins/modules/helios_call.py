@@ -39,6 +39,8 @@ options:
       - A dial is sent once. When the connection fails after the device may have had it (no reply within
         O(timeout), the connection closed before the reply), it is not retried, as a second dial would place a
         second call; the task fails saying the device may or may not have acted.
+      - An answer or a hang-up whose reply is lost that way is checked against the device's list of calls, and
+        sent again only when the device did not act (a second one would be refused).
     type: str
     required: true
     choices: [dialed, answered, hung_up]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helios_fleet import UNKNOWN_OUTCOME
 
 
@@ -43,6 +44,21 @@ def test_answer_an_incoming_call_once(device, ansible):
     assert answered.result(device.name)['session'] == {'session': session, 'direction': 'incoming', 'state': 'connected'}
     again = ansible(device, 'call', state='answered', session=session)
     assert again.rc == 0 and again.result(device.name)['changed'] is False
+
+
+@pytest.mark.parametrize('fault', ['drop_reply', 'drop'])
+def test_an_answer_or_hang_up_whose_reply_is_lost_is_confirmed_by_the_call_list(device, ansible, fault):
+    # drop_reply: the device acted, and a second request would be refused (code 12). drop: it did not, and the
+    # request is sent again.
+    session = device.incoming_call('5046')
+    device.faults(**{fault: 1, 'path': '/api/call/answer'})
+    answered = ansible(device, 'call', state='answered', session=session)
+    assert answered.rc == 0, answered.stdout
+    assert answered.result(device.name)['session']['state'] == 'connected'
+    device.faults(**{fault: 1, 'path': '/api/call/hangup'})
+    hung_up = ansible(device, 'call', state='hung_up', session=session)
+    assert hung_up.rc == 0 and hung_up.result(device.name)['changed'] is True, hung_up.stdout
+    assert _calls(device) == []
 
 
 def test_check_mode_neither_dials_nor_answers_nor_hangs_up(device, ansible):

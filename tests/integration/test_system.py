@@ -31,6 +31,17 @@ def test_without_wait_a_lost_restart_reply_fails_as_unknown(device, ansible):
     assert run.result(device.name)['msg'].endswith(UNKNOWN_OUTCOME)
 
 
+def test_factory_reset_restores_the_defaults_and_waits_until_the_device_is_back(device, ansible):
+    renamed = {'WebServer': {'DeviceName': 'Renamed door'}}
+    assert ansible(device, 'config', settings=renamed).result(device.name)['changed'] is True
+    run = ansible(device, 'system', state='factory_reset')
+    assert run.rc == 0, run.stdout
+    assert run.result(device.name)['changed'] is True and run.result(device.name)['uptime_after'] <= 1
+    # The factory configuration again: applying the rename changes the device once more.
+    again = ansible(device, 'config', check=True, settings=renamed)
+    assert again.rc == 0 and again.result(device.name)['changed'] is True, again.stdout
+
+
 def test_check_mode_does_not_restart(device, ansible):
     run = ansible(device, 'system', check=True, state='factory_reset')
     assert run.rc == 0 and run.result(device.name)['changed'] is True

@@ -65,6 +65,24 @@ def test_check_mode_reports_the_diff_and_leaves_the_device_alone(device, ansible
     assert '4321' not in run.stdout
 
 
+def test_return_content_gives_the_configuration_after_the_task_with_secrets_masked(device, ansible):
+    # In check mode: the configuration the device would have.
+    predicted = ansible(device, 'config', check=True, settings=DESIRED, return_content=True)
+    assert predicted.rc == 0, predicted.stdout
+    config = predicted.result(device.name)['config']
+    assert config['Network']['Hostname'] == 'door-a'
+    switch = next(item for item in config['Switches']['Switch'] if str(item['At']) == '1')
+    assert switch['Mode'] == 'monostable' and switch['Code'] != '4321'  # the switch code is a secret
+    assert '4321' not in predicted.stdout
+    assert value(device_config(device), 'Hostname') != 'door-a'  # check mode left the device alone
+    # For real: the device's configuration after the upload, the same tree.
+    applied = ansible(device, 'config', settings=DESIRED, return_content=True)
+    assert applied.rc == 0 and applied.result(device.name)['changed'] is True
+    assert applied.result(device.name)['config'] == config
+    shown = ansible(device, 'config', settings=DESIRED, return_content=True, show_secrets=True).result(device.name)
+    assert next(item for item in shown['config']['Switches']['Switch'] if str(item['At']) == '1')['Code'] == '4321'
+
+
 def test_diff_masks_secrets_unless_asked(device, ansible):
     masked = ansible(device, 'config', diff=True, check=True,
                      settings={'HttpApi': {'Accounts': {'Account': [{'At': 1, 'UserName': 'ops', 'Password': 's3cr3t'}]}}})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 
@@ -49,6 +50,23 @@ def test_a_lost_reply_to_apply_is_not_applied_again_and_the_wait_confirms_the_up
     run = ansible(device, 'firmware', src=images['newer'], version=NEWER)
     assert run.rc == 0, run.stdout
     assert run.result(device.name)['changed'] is True and device.state()['swVersion'] == NEWER
+
+
+def test_without_wait_the_task_returns_once_the_image_is_applied(device, ansible, images):
+    run = ansible(device, 'firmware', src=images['newer'], version=NEWER, wait=False)
+    assert run.rc == 0, run.stdout
+    result = run.result(device.name)
+    assert result['changed'] is True and result['version'] == NEWER and 'restart' not in result['timings']
+    # The device restarts into the new version by itself; the task did not wait for it.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if device.state()['swVersion'] == NEWER:
+                break
+        except OSError:
+            pass  # down while it restarts
+        assert time.monotonic() < deadline, 'the device did not come back with %s' % NEWER
+        time.sleep(0.2)
 
 
 def test_without_version_the_uploaded_image_tells_and_the_running_one_is_not_applied(device, ansible, images):

@@ -47,10 +47,10 @@ def run(params, client, check_mode, diff):
         raise HeliosError('firmware: %s (%s) is older than the running %s; set allow_downgrade to install it. '
                           'Nothing applied' % (src, carried, running))
     uptime_before = uptime(client)
-    ask_for_restart(client, 'firmware/apply', params['wait'])
+    lost_reply = ask_for_restart(client, 'firmware/apply', params['wait'])
     result.update(changed=True, version=carried, downgrade=downgrade)
     if params['wait']:
-        watch = wait_for_restart(client, uptime_before, params['wait_timeout'])
+        watch = wait_for_restart(client, uptime_before, params['wait_timeout'], lost_reply=lost_reply)
         result['timings']['restart'] = round(watch.seconds, 3)
         now_running = _running_version(client)
         if now_running != carried:

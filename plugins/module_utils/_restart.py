@@ -23,16 +23,18 @@ def uptime(client):
 
 
 def ask_for_restart(client, function, wait):
-    """Call function, which restarts the device, once.
+    """Call function, which restarts the device, once; the HeliosUnknownOutcome when its reply was lost, else None.
 
     When its reply is lost the device may or may not be restarting: with wait, the wait that follows tells (a
-    restart shows in the device's upTime, see wait_for_restart); without, the HeliosUnknownOutcome stands.
+    restart shows in the device's upTime, see wait_for_restart); without, the HeliosUnknownOutcome is raised.
     """
     try:
         client.act(function)
-    except HeliosUnknownOutcome:
+    except HeliosUnknownOutcome as exc:
         if not wait:
             raise
+        return exc
+    return None
 
 
 class RestartWatch:
@@ -53,10 +55,11 @@ class RestartWatch:
         return seen
 
 
-def wait_for_restart(client, uptime_before, timeout, interval=POLL_INTERVAL, clock=time.monotonic):
+def wait_for_restart(client, uptime_before, timeout, interval=POLL_INTERVAL, clock=time.monotonic, lost_reply=None):
     """Poll system/status until the device is back from a restart; HeliosError after timeout seconds.
 
-    uptime_before is the upTime read just before the restart was asked for.
+    uptime_before is the upTime read just before the restart was asked for; lost_reply, the HeliosUnknownOutcome
+    of a request whose reply was lost (the device may never have had it: the error then says so).
     """
     watch = RestartWatch()
     started = clock()
@@ -76,8 +79,9 @@ def wait_for_restart(client, uptime_before, timeout, interval=POLL_INTERVAL, clo
                     return watch
             if clock() - started >= timeout:
                 watch.seconds = clock() - started
-                raise HeliosError('the device did not come back from its restart within %s s: %s'
-                                  % (timeout, watch.describe()))
+                lost = '; the reply to the request was lost, so the device may never have had it (%s)' % lost_reply
+                raise HeliosError('the device did not come back from its restart within %s s: %s%s'
+                                  % (timeout, watch.describe(), lost if lost_reply else ''))
             time.sleep(interval)
     finally:
         client.retries, client.timeout = saved

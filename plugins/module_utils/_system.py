@@ -22,9 +22,9 @@ def run(params, client, check_mode, diff):
     result = dict(changed=True, uptime_before=uptime(client))
     if check_mode:
         return result
-    ask_for_restart(client, OPERATIONS[params['state']], params['wait'])
+    lost_reply = ask_for_restart(client, OPERATIONS[params['state']], params['wait'])
     if params['wait']:
-        watch = wait_for_restart(client, result['uptime_before'], params['wait_timeout'])
+        watch = wait_for_restart(client, result['uptime_before'], params['wait_timeout'], lost_reply=lost_reply)
         result.update(uptime_after=watch.uptime_after, elapsed=round(watch.seconds, 1))
     return result
 

@@ -59,7 +59,8 @@ options:
         the new version.
       - The request to apply the firmware is sent once. When the connection fails after the device may have had
         it, it is not retried; with O(wait=true) the wait then tells whether the device restarted into the new
-        version, with O(wait=false) the task fails saying the device may or may not have acted.
+        version (if it never had the request, the task fails after O(wait_timeout) saying so), with O(wait=false)
+        the task fails saying the device may or may not have acted.
     type: bool
     default: true
   wait_timeout:

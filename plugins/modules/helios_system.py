@@ -45,7 +45,8 @@ options:
       - Wait until the device is back.
       - The request is sent once. When the connection fails after the device may have had it, it is not retried,
         as a second request would restart the device again. With O(wait=true) the wait then tells whether the
-        device restarted; with O(wait=false) the task fails saying the device may or may not have acted.
+        device restarted (if it never had the request, the task fails after O(wait_timeout) saying so); with
+        O(wait=false) the task fails saying the device may or may not have acted.
     type: bool
     default: true
   wait_timeout:

@@ -24,6 +24,19 @@ def test_a_restart_whose_reply_is_lost_is_confirmed_by_the_wait_not_asked_again(
     assert device.state()['traffic']['requests'] >= 1 and device.state()['restarting'] is False
 
 
+def test_a_restart_request_lost_before_the_device_had_it_is_not_sent_again_and_the_wait_says_why(device, ansible):
+    # drop: the connection closes before the device acts, which the client cannot tell from a lost reply.
+    uptime_before = device.state()['upTime']
+    device.faults(drop=1, path='/api/system/restart')
+    run = ansible(device, 'system', state='restarted', wait_timeout=2)
+    assert run.rc != 0
+    message = run.result(device.name)['msg']
+    assert message.startswith('the device did not come back from its restart within 2 s: the device never stopped '
+                              'answering; the reply to the request was lost, so the device may never have had it '
+                              '(system/restart: the connection to https://')
+    assert device.state()['upTime'] >= uptime_before + 2  # not restarted, and not asked again
+
+
 def test_without_wait_a_lost_restart_reply_fails_as_unknown(device, ansible):
     device.faults(drop_reply=1, path='/api/system/restart')
     run = ansible(device, 'system', state='restarted', wait=False)

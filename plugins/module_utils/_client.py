@@ -45,8 +45,8 @@ DEFAULT_PORTS = {'https': 443, 'http': 80}
 MAX_BACKOFF = 5.0
 
 # Why a call that acts each time it is made (see HeliosClient.act) failed rather than being made again.
-UNKNOWN_OUTCOME = ('the call acts on the device each time it is made, so it was not repeated: the device may or may not '
-                   'have acted, check it before you run the task again')
+UNKNOWN_OUTCOME = ('the call acts on the device each time it is made, so it was not repeated: the device may or '
+                   'may not have acted, check it before you run the task again')
 
 
 class RelayUnavailable(Exception):
@@ -285,7 +285,8 @@ class HeliosClient:
                     'or validate_certs to false' % (function, self.base_url, _root_cause(exc))) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if once and _may_have_reached_the_device(exc):
-                    raise HeliosUnknownOutcome('%s; %s' % (self._fault_message(function, exc, attempt), UNKNOWN_OUTCOME)) from None
+                    message = self._fault_message(function, exc, attempt)
+                    raise HeliosUnknownOutcome('%s; %s' % (message, UNKNOWN_OUTCOME)) from None
                 if attempt < self.retries:
                     attempt = self._pause(attempt)
                     continue
@@ -331,7 +332,8 @@ class HeliosClient:
         if isinstance(exc, requests.exceptions.Timeout):
             return '%s: no reply from %s within %s s%s' % (function, self.base_url, self.timeout, tries)
         if _may_have_reached_the_device(exc):
-            return '%s: the connection to %s closed before the reply: %s%s' % (function, self.base_url, _root_cause(exc), tries)
+            return '%s: the connection to %s closed before the reply: %s%s' % (
+                function, self.base_url, _root_cause(exc), tries)
         return '%s: cannot connect to %s: %s%s' % (function, self.base_url, _root_cause(exc), tries)
 
     def _proxy_shown(self):

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosTransportError, HeliosUnknownOutcome
+from ansible_collections.twon.helios.plugins.module_utils._errors import (
+    HeliosError,
+    HeliosTransportError,
+    HeliosUnknownOutcome,
+)
 
 POLL_INTERVAL = 0.5
 # one poll must not wait longer than this for a device that is down

@@ -16,7 +16,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -165,7 +165,7 @@ class Fleet:
         return not faults.get("method") or request.method == faults["method"]
 
     @staticmethod
-    def _drop(request: web.Request, faults: dict[str, Any], key: str) -> None:
+    def _drop(request: web.Request, faults: dict[str, Any], key: str) -> NoReturn:
         """Close the connection without a reply, counting down the fault's count (-1: every time)."""
         if faults[key] > 0:
             faults[key] -= 1

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import tls
 from .device import Device
 from .firmware import write_image
-from .profile import DEFAULT_PROFILE, ProfileError, load_profile
+from .profile import DEFAULT_PROFILE, REALISTIC_TIMING, ProfileError, load_profile
 from .server import Fleet, ready_document
 
 
@@ -31,6 +31,9 @@ def _addresses(first: str, count: int) -> list[str]:
 
 def build_fleet(args: argparse.Namespace) -> tuple[Fleet, Path]:
     profile = load_profile(args.profile)
+    if args.realistic:
+        # the profile's own nonzero timings win: --realistic fills in the rest
+        profile["timing"] = dict(REALISTIC_TIMING, **{key: value for key, value in profile["timing"].items() if value})
     state_dir = Path(args.state_dir) if args.state_dir else None
     devices = [Device(index + 1, profile, address, args.http_port, args.https_port, state_dir)
                for index, address in enumerate(_addresses(args.address, args.devices))]
@@ -85,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--http-port", type=int, default=8080)
     serve.add_argument("--https-port", type=int, default=8443)
     serve.add_argument("--profile", help="profile file (JSON or YAML): what differs from the default device")
+    serve.add_argument("--realistic", action="store_true",
+                       help="answer as an intercom on a real network does: round trip, TLS handshake and processing "
+                            "times of REALISTIC_TIMING (profile.py), where the profile's timing sets none")
     serve.add_argument("--state-dir", help="keep each device's configuration and firmware here across restarts")
     serve.add_argument("--ready-file", help="write the fleet's addresses here (JSON) once every device listens")
     serve.add_argument("--cert", help="TLS certificate chain (PEM) instead of a generated self-signed one")

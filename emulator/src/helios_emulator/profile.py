@@ -52,8 +52,20 @@ DEFAULT_PROFILE: dict[str, Any] = {
     "restart_time": 2.0,
     "nonce_lifetime": 300.0,  # seconds a Digest nonce is accepted; then the device answers stale=true
     "clock_offset": 0,
+    # how long the device and the network between it and the client take, in seconds; all 0 by default (the
+    # emulator answers as fast as loopback allows), REALISTIC_TIMING below for an intercom on a real network
+    "timing": {"round_trip": 0.0, "tls_handshake": 0.0, "processing": 0.0},
     "faults": {},
 }
+
+# An intercom as a controller in a data centre reaches it over a site VPN (`helios-emulator serve --realistic`):
+# - round_trip 0.010 s: a regional WAN or site-to-site VPN (in-building LANs are under 1 ms, cross-country links
+#   30-60 ms). A new connection pays 1 round trip for TCP and 2 more for a full TLS 1.2 handshake.
+# - tls_handshake 0.025 s: the device's CPU for a full handshake with its RSA-2048 certificate: OpenSSL signs
+#   40-100 times a second on a 1 GHz Cortex-A8/A9 class SoC (10-25 ms), plus the ECDHE key exchange (3-5 ms).
+# - processing 0.010 s: the device's web server parsing, checking the Digest response and answering one API
+#   call, on a single-core SoC that is also running SIP, audio and video.
+REALISTIC_TIMING: dict[str, float] = {"round_trip": 0.010, "tls_handshake": 0.025, "processing": 0.010}
 
 
 class ProfileError(ValueError):
@@ -103,6 +115,11 @@ def validate(profile: dict[str, Any]) -> dict[str, Any]:
         bad = set(account.get("privileges", [])) - set(PRIVILEGES)
         if bad:
             raise ProfileError(f"accounts: unknown privileges {sorted(bad)}; allowed: {', '.join(PRIVILEGES)}")
+    for key, seconds in profile["timing"].items():
+        if key not in DEFAULT_PROFILE["timing"]:
+            raise ProfileError(f"timing.{key}: unknown (expected one of {', '.join(DEFAULT_PROFILE['timing'])})")
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+            raise ProfileError(f"timing.{key} must be a number of seconds, 0 or more")
     for switch in profile["switches"]:
         if switch.get("mode") not in ("monostable", "bistable"):
             raise ProfileError("switches: mode must be monostable or bistable")

@@ -128,7 +128,8 @@ class Fleet:
         if request.path.startswith("/_emulator/"):
             return await self._admin(request, device)
         if request.path == "/api" or request.path.startswith("/api/"):
-            self._count_traffic(request, device)
+            new_connection = self._count_traffic(request, device)
+            await self._take_time(request, device, new_connection)
             try:
                 return await self._api(request, device)
             except DroppedConnection:
@@ -139,17 +140,36 @@ class Fleet:
                                      "</body></html>\n", content_type="text/html")
         return web.Response(status=404, text="Not Found\n")
 
-    def _count_traffic(self, request: web.Request, device: Device) -> None:
+    @staticmethod
+    async def _take_time(request: web.Request, device: Device, new_connection: bool) -> None:
+        """Wait as long as the profile's timing says the request takes to reach the device and be handled.
+
+        The loopback connection is made at once, so a request that opened one also waits what opening it costs:
+        a round trip for TCP, and for HTTPS two more and the device's handshake work (TLS 1.2). The reply's way
+        back is counted here too, before the device acts: what the client measures is the same.
+        """
+        timing = device.profile["timing"]
+        seconds = timing["round_trip"] + timing["processing"]
+        if new_connection:
+            seconds += timing["round_trip"]
+            if request.secure:
+                seconds += 2 * timing["round_trip"] + timing["tls_handshake"]
+        if seconds:
+            await asyncio.sleep(seconds)
+
+    def _count_traffic(self, request: web.Request, device: Device) -> bool:
+        """Count the request, and its connection when it is the connection's first; whether it was."""
         device.traffic["requests"] += 1
         transport = request.transport
         if transport is None or transport in self._counted_connections:
-            return
+            return False
         if len(self._counted_connections) >= self._forget_closed_at:
             # uvloop's transports cannot be weakly referenced: forget the closed ones now and then instead
             self._counted_connections = {known for known in self._counted_connections if not known.is_closing()}
             self._forget_closed_at = max(256, 2 * len(self._counted_connections))
         self._counted_connections.add(transport)
         device.traffic["connections"] += 1
+        return True
 
     def _reply(self, device: Device, payload: dict[str, Any], status: int = 200,
                headers: dict[str, str] | None = None) -> web.Response:
@@ -186,6 +206,9 @@ class Fleet:
                 faults["http_error_count"] -= 1
             status = int(faults["http_error"])
             return web.Response(status=status, text=f"{status} injected fault\n", headers={"Server": "HIP"})
+        if faults.get("reply") is not None:
+            # a device (or something posing as one) that answers with another JSON document than the function's
+            return self._reply(device, faults["reply"])
         return None
 
     async def _api(self, request: web.Request, device: Device) -> web.StreamResponse:

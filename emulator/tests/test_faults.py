@@ -180,3 +180,31 @@ def test_state_dump(dev):
     assert {"serialNumber", "swVersion", "upTime", "restarting", "switches", "ports", "calls", "displayImages",
             "pendingFirmware", "faults"} <= set(state)
     assert state["serialNumber"] == dev.serial and state["restarting"] is False
+
+
+def test_reply_answers_another_json_document(dev):
+    assert dev.admin("faults", {"reply": {"success": True}, "path": "/api/system/info"})["reply"] == {"success": True}
+    assert info(dev).json() == {"success": True}  # no result, whatever the function documents
+    assert dev.get("/api/switch/caps").json()["result"]["switches"]  # outside the path
+    dev.admin("faults/clear")
+    assert info(dev).json()["result"]["serialNumber"] == dev.serial
+
+
+# an intercom on a slow network: the new connection's costs are paid by its first request
+slow = fleet_fixture(devices=2, profile={"timing": {"round_trip": 0.1, "tls_handshake": 0.2, "processing": 0.05}})
+
+
+def test_timing_charges_a_new_connection_then_each_request(slow):
+    device = slow.take()
+    first = timed(lambda: device.get("/api/system/info", https=True))
+    assert first.value.json()["success"] is True
+    # the Digest challenge on a new TLS connection: TCP (0.1) and TLS 1.2 (2 x 0.1 + 0.2), then 0.1 + 0.05;
+    # then the answer on the kept connection: 0.1 + 0.05
+    assert first.received - first.sent >= 0.5 + 0.15 + 0.15
+    again = timed(lambda: device.get("/api/system/info", https=True))
+    assert 0.15 <= again.received - again.sent < 0.3  # the nonce is known: one round trip and processing
+    plain = slow.take()
+    over_http = timed(lambda: plain.get("/api/system/info"))
+    assert 0.1 + 0.15 + 0.15 <= over_http.received - over_http.sent < 0.6  # no TLS on the HTTP port
+    state = timed(lambda: plain.state())
+    assert state.received - state.sent < 0.1  # the admin endpoints are not delayed

@@ -161,3 +161,27 @@ def test_default_restart_time_is_two_seconds(device):
     device.wait_down()
     up = device.wait_up()
     assert 2.0 <= up - asked < 8
+
+
+def test_timing_is_checked():
+    from helios_emulator.profile import DEFAULT_PROFILE, REALISTIC_TIMING, ProfileError, merge, validate
+
+    assert DEFAULT_PROFILE["timing"] == {"round_trip": 0.0, "tls_handshake": 0.0, "processing": 0.0}
+    assert set(REALISTIC_TIMING) == set(DEFAULT_PROFILE["timing"])
+    with pytest.raises(ProfileError, match="timing.latency: unknown"):
+        validate(merge(DEFAULT_PROFILE, {"timing": {"latency": 1}}))
+    with pytest.raises(ProfileError, match="timing.round_trip must be a number of seconds, 0 or more"):
+        validate(merge(DEFAULT_PROFILE, {"timing": {"round_trip": -1}}))
+
+
+def test_realistic_fills_in_the_timing_the_profile_leaves_at_zero(tmp_path):
+    import argparse
+
+    from helios_emulator.cli import build_fleet
+
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"timing": {"processing": 0.5}}')
+    args = argparse.Namespace(profile=str(profile), state_dir=None, address="127.0.31.1", devices=1, http_port=1,
+                              https_port=2, cert=None, key=None, realistic=True)
+    fleet, _ca_path = build_fleet(args)
+    assert fleet.devices[0].profile["timing"] == {"round_trip": 0.010, "tls_handshake": 0.025, "processing": 0.5}

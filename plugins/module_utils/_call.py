@@ -25,7 +25,7 @@ def _act_on(client, function, call, done):
         client.act(function, session=call['session'])
     except HeliosUnknownOutcome:
         if not done(next((s for s in _sessions(client) if s['session'] == call['session']), None)):
-            client.get(function, session=call['session'])
+            client.act(function, repeatable=True, session=call['session'])
 
 
 def _describe(sessions):
@@ -85,12 +85,8 @@ def run(params, client, check_mode, diff):
     return with_diff(result, diff, dict(sessions=before), dict(sessions=after))
 
 
-def _acts_each_run(args):
-    return 'state=dialed places a new call each time' if args.get('state') == 'dialed' else None
-
-
 TASK = HeliosTask(run, dict(
     state=dict(type='str', required=True, choices=list(ACTIONS)),
     number=dict(type='str'),
     session=dict(type='int'),
-), required_if=[('state', 'dialed', ('number',)), ('state', 'answered', ('session',))], acts_each_run=_acts_each_run)
+), required_if=[('state', 'dialed', ('number',)), ('state', 'answered', ('session',))])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import ssl
 import time
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from ansible_collections.twon.helios.plugins.module_utils._errors import (
     HeliosApiError,
     HeliosAuthError,
+    HeliosTaskEnded,
     HeliosTransportError,
     HeliosUnknownOutcome,
 )
@@ -30,7 +32,7 @@ try:
     from requests.adapters import HTTPAdapter
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
     from requests.structures import CaseInsensitiveDict
-    from requests.utils import prepend_scheme_if_needed, select_proxy
+    from requests.utils import get_environ_proxies, prepend_scheme_if_needed, select_proxy
     from urllib3.exceptions import ConnectTimeoutError, InsecureRequestWarning
     from urllib3.util.ssl_ import create_urllib3_context
 except ImportError:
@@ -51,6 +53,10 @@ UNKNOWN_OUTCOME = ('the call acts on the device each time it is made, so it was 
 
 class RelayUnavailable(Exception):
     """The process a client relays its calls through cannot take them; the client calls the device itself."""
+
+
+class RelayLost(RelayUnavailable):
+    """The relay went away after it was handed a call: whether the call reached the device is unknown."""
 
 
 class Reply:
@@ -134,6 +140,14 @@ if HAS_REQUESTS:
             super().init_poolmanager(*args, **kwargs)
 
 
+def request_environment(url, verify):
+    """What requests takes from this process's environment for a call to url: proxies, and the CA bundle
+    (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) when verify is True; as Session.merge_environment_settings does."""
+    if verify is True:
+        verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
+    return dict(proxies=get_environ_proxies(url), verify=verify)
+
+
 @functools.lru_cache(maxsize=16)
 def _ssl_context(verify):
     """One SSL context per verify setting (False, True or a CA file) for all the clients of a process.
@@ -157,12 +171,17 @@ class HeliosClient:
     A negative reply raises HeliosApiError; anything that is not an HTTP API reply raises HeliosTransportError.
     Connection faults and HTTP 5xx are retried with exponential backoff; device error replies never are.
 
+    Which calls act on the device is known here alone: act(), delete() and upload() make them, get() and
+    download() only read. A call that acts is sent only while act_guard (a function returning why not, or None)
+    allows it: whoever runs the client sets it to say when the task that asked has ended.
+
     With a relay (the session server's link), calls without a body go through it and reuse a session kept across
     tasks; uploads, and every call once the relay is unavailable, go from this process.
     """
 
     def __init__(self, host, port=None, protocol='https', username=None, password=None, auth_method='digest',
-                 validate_certs=True, ca_path=None, timeout=10.0, retries=3, backoff=0.25, relay=None):
+                 validate_certs=True, ca_path=None, timeout=10.0, retries=3, backoff=0.25, relay=None,
+                 environment=None):
         self.protocol = protocol
         self.username = username
         self.auth_method = auth_method
@@ -178,6 +197,10 @@ class HeliosClient:
         # What identifies the device session (the session server keys its sessions by it).
         self.connection = dict(host=host, port=port, protocol=protocol, username=username, password=password,
                                auth_method=auth_method, validate_certs=validate_certs, ca_path=ca_path)
+        # requests' settings from the environment (request_environment): this process's unless given, as the
+        # session server is given the worker's, so that it never reads its own
+        self._environment = environment
+        self.act_guard = None
         self._relay = relay
         self._own_session = None
         self._request_settings = {}
@@ -199,15 +222,20 @@ class HeliosClient:
                 session.auth = _auth_for(self.auth_method, self.username, self._password)
             # requests reads proxies and the CA bundle (REQUESTS_CA_BUNDLE) from the environment on every request,
             # which costs more than the rest of a call on a keep-alive connection; read them once instead.
-            settings = session.merge_environment_settings(self.base_url, {}, None, self.verify, None)
             session.trust_env = False
-            self._request_settings = dict(proxies=settings['proxies'], verify=settings['verify'])
+            self._request_settings = dict(self.environment)
             if self.verify is False:
                 # The user chose not to verify; urllib3 would warn on every single request. The filter is for the
                 # whole process, which is ours alone: a module, a task's worker, or the session server.
                 warnings.filterwarnings('ignore', category=InsecureRequestWarning)
             self._own_session = session
         return self._own_session
+
+    @property
+    def environment(self):
+        if self._environment is None:
+            self._environment = request_environment(self.base_url, self.verify)
+        return self._environment
 
     def close(self):
         if self._own_session is not None:
@@ -227,22 +255,25 @@ class HeliosClient:
         """Call a GET function; return its result object ({} for replies without parameters)."""
         return self._json_result(function, self._request('GET', function, params))
 
-    def act(self, function, **params):
-        """Call a GET function that acts each time it is called (a trigger, a dial, a restart), as get() does.
+    def act(self, function, repeatable=False, **params):
+        """Call a GET function that acts on the device (a switch, an output, a call, a restart), as get() does.
 
-        A fault once the device may have had the request (no reply in time, the connection closed before the
-        reply) is not retried, since a second call would act a second time: HeliosUnknownOutcome says the device
-        may or may not have acted. Failures to connect are retried as for any call.
+        repeatable: a second identical call changes nothing (switch on, output off), so one whose reply was lost is
+        made again. Otherwise the call acts each time it is made (a trigger, a dial, a restart): a fault once the
+        device may have had it (no reply in time, the connection closed before the reply) is not retried, and
+        HeliosUnknownOutcome says the device may or may not have acted. Failures to connect are retried as for
+        any call.
         """
-        return self._json_result(function, self._request('GET', function, params, once=True))
+        return self._json_result(function, self._request('GET', function, params, acts=True, once=not repeatable))
 
     def delete(self, function, **params):
-        return self._json_result(function, self._request('DELETE', function, params))
+        """Call a DELETE function (it acts, and deleting twice is the same as once)."""
+        return self._json_result(function, self._request('DELETE', function, params, acts=True))
 
     def upload(self, function, blob_name, path, filename, content_type, **params):
-        """PUT a file from disk as the blob parameter blob_name, streamed."""
+        """PUT a file from disk as the blob parameter blob_name, streamed (it acts)."""
         return self._json_result(function, self._request(
-            'PUT', function, params,
+            'PUT', function, params, acts=True,
             body_factory=lambda: MultipartBody(files={blob_name: (filename, path, content_type)})))
 
     def download(self, function, **params):
@@ -255,25 +286,34 @@ class HeliosClient:
 
     # Transport.
 
-    def _request(self, method, function, params, body_factory=None, once=False):
-        # A relayed call whose server goes away with it is made again from here: calls that act are never relayed.
-        if self._relay is not None and body_factory is None and not once:
+    def _request(self, method, function, params, body_factory=None, acts=False, once=False):
+        if self._relay is not None and body_factory is None:
             try:
                 reply, self.auth_method = self._relay.request(
-                    self.connection, dict(timeout=self.timeout, retries=self.retries), method, function, params)
+                    dict(self.connection, environment=self.environment),
+                    dict(timeout=self.timeout, retries=self.retries), method, function, params, acts, once)
                 return reply
-            except RelayUnavailable:
+            except RelayLost as exc:
                 self._relay = None  # from now on this client calls the device itself
-        return self.send(method, function, params, body_factory, once)
+                if once:
+                    # The relay may have made the call: a call that acts each time is not made a second time.
+                    raise HeliosUnknownOutcome('%s: %s; %s' % (function, exc, UNKNOWN_OUTCOME)) from None
+            except RelayUnavailable:
+                self._relay = None
+        return self.send(method, function, params, body_factory, acts, once)
 
-    def send(self, method, function, params, body_factory=None, once=False):
+    def send(self, method, function, params, body_factory=None, acts=False, once=False):
         """One API call from this process, retried as the class says; the HTTP response.
 
+        acts: the call acts on the device, and is sent (each attempt) only while act_guard allows.
         once: the call acts each time it is made; see act().
         """
         url = '%s/api/%s' % (self.base_url, function)
         attempt = 0
         while True:
+            refusal = self.act_guard() if acts and self.act_guard is not None else None
+            if refusal:
+                raise HeliosTaskEnded('%s: not sent, because %s' % (function, refusal))
             body = body_factory() if body_factory else None
             headers = {'Content-Type': body.content_type} if body is not None else None
             try:

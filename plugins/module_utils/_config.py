@@ -144,7 +144,4 @@ TASK = HeliosTask(run, dict(
     backup_name=dict(type='str'),
     return_content=dict(type='bool', default=False),
 ), mutually_exclusive=[('content', 'src', 'settings')],
-    required_if=[('backup', True, ('backup_dir',))], shown_params=shown_params,
-    # parsing and diffing a configuration document is CPU work: done in the session server, it would hold up the
-    # other tasks there, so it stays in the task's own worker
-    in_session_server=False)
+    required_if=[('backup', True, ('backup_dir',))], shown_params=shown_params)

@@ -80,3 +80,7 @@ class HeliosTransportError(HeliosError):
 
 class HeliosUnknownOutcome(HeliosTransportError):
     """A call that acts each time it is made failed after the device may have had it: it was not repeated."""
+
+
+class HeliosTaskEnded(HeliosError):
+    """A call that acts was not sent: the task that asked for it has ended (timed out, or its worker went away)."""

@@ -38,7 +38,7 @@ def run(params, client, check_mode, diff):
     level = _level(client, name)
     changed = level != wanted
     if changed and not check_mode:
-        client.get('io/ctrl', port=name, action=action)
+        client.act('io/ctrl', repeatable=True, port=name, action=action)
     result = dict(changed=changed, output=dict(caps, state=wanted))
     return with_diff(result, diff, dict(output=name, state=level), dict(output=name, state=wanted))
 

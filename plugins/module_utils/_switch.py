@@ -46,16 +46,12 @@ def run(params, client, check_mode, diff):
     changed = state == 'triggered' or after != active
     if changed and not check_mode:
         # A trigger changes the switch over each time it is sent: one whose reply is lost is not sent again.
-        (client.act if state == 'triggered' else client.get)('switch/ctrl', switch=number, action=ACTIONS[state])
+        client.act('switch/ctrl', repeatable=state != 'triggered', switch=number, action=ACTIONS[state])
     result = dict(changed=changed, switch=dict(caps, active=after))
     return with_diff(result, diff, dict(switch=number, active=active), dict(switch=number, active=after))
-
-
-def _acts_each_run(args):
-    return 'state=triggered changes the switch over each time' if args.get('state') == 'triggered' else None
 
 
 TASK = HeliosTask(run, dict(
     switch=dict(type='int', required=True),
     state=dict(type='str', required=True, choices=list(ACTIONS)),
-), acts_each_run=_acts_each_run)
+))

@@ -29,12 +29,8 @@ def run(params, client, check_mode, diff):
     return result
 
 
-def _acts_each_run(args):
-    return 'state=%s acts on the device each time' % args.get('state')
-
-
 TASK = HeliosTask(run, dict(
     state=dict(type='str', required=True, choices=list(OPERATIONS)),
     wait=dict(type='bool', default=True),
     wait_timeout=dict(type='int', default=300),
-), acts_each_run=_acts_each_run)
+))

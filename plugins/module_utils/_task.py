@@ -5,8 +5,7 @@
 
 A HeliosTask is a module's options and its logic: a function of (validated params, client, check_mode,
 diff) returning the result dict. run_as_module() runs it through AnsibleModule (a module process);
-the action plugin base in plugin_utils runs the same task on the controller (in its worker, or in the session
-server). All of them end in execute().
+the action plugin base in plugin_utils runs the same task in the controller's worker. Both end in execute().
 
 Private to twon.helios; may change without notice.
 """
@@ -14,6 +13,8 @@ Private to twon.helios; may change without notice.
 from __future__ import annotations
 
 import copy
+import select
+import sys
 
 from ansible.module_utils.basic import AnsibleModule, remove_values
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -31,7 +32,7 @@ class HeliosTask:
     """A module's own options and constraints (on top of the connection options) and its logic."""
 
     def __init__(self, run, options, mutually_exclusive=(), required_if=(), required_together=(), required_one_of=(),
-                 required_by=None, shown_params=None, in_session_server=True, acts_each_run=None):
+                 required_by=None, shown_params=None):
         clashes = set(options) & set(CONNECTION_OPTIONS)
         if clashes:
             # module_defaults would set both through one key: a task's value would replace the connection's.
@@ -46,19 +47,7 @@ class HeliosTask:
         # The parameters as results show them (invocation.module_args): options whose values hold secrets that
         # no_log cannot name (a password inside a configuration tree) are masked by this function.
         self.shown_params = shown_params or (lambda params: params)
-        # Whether the session server may run the whole task (plugin_utils/_session_server.py); a task that does
-        # much CPU work runs in its own worker, so that it does not hold up every other task in that one process.
-        self.in_session_server = in_session_server
-        # Why running the task a second time would act a second time (a trigger, a dial, a restart), given its
-        # arguments; None when a second run only finds the device as the first left it. A task whose first run may
-        # or may not have reached the device is run again only when this says None.
-        self.acts_each_run = acts_each_run or (lambda args: None)
         self._validator = None
-
-    @property
-    def name(self):
-        """The module_utils module that defines the task (the session server finds the task by it)."""
-        return self.run.__module__
 
     @property
     def argument_spec(self):
@@ -85,7 +74,7 @@ def execute(task, params, check_mode, diff, open_client=client_from_params):
     """Run task's logic against the device params describe; failures become a failed result.
 
     open_client(params) gives a context manager for the client: by default a new one, closed at the end. The
-    action plugin's relays the client's calls to the session server; the server's lends the device's kept client.
+    action plugin's relays the client's calls to the session server.
     """
     try:
         with open_client(params) as client:
@@ -99,7 +88,7 @@ def execute(task, params, check_mode, diff, open_client=client_from_params):
 def run_validated(task, args, module_name, execute_params):
     """Validate args as AnsibleModule would, run execute_params(params), and mask no_log values in the result.
 
-    What the action plugin and the session server do with a task's arguments.
+    What the action plugin does with a task's arguments.
     """
     validation = task.validator.validate(args)
     if validation.error_messages:
@@ -115,10 +104,30 @@ def run_validated(task, args, module_name, execute_params):
     return remove_values(result, validation._no_log_values)
 
 
+def task_ended_for_module():
+    """Why a module process must not send a call that acts: its task has ended; None while the task waits for it.
+
+    Ansible's worker reads the module's standard output, and stops reading when the task ends (its timeout, or
+    the worker killed) without stopping the module. The pipe then reports an error to its writer. (With async the
+    output is a file, and the task is meant to outlive its worker.)
+    """
+    poller = select.poll()
+    poller.register(sys.stdout.fileno(), 0)  # errors and hang-ups only: they are always reported
+    if any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0)):
+        return 'the task that asked for it has ended: nothing reads its result any more (its timeout, or its worker stopped)'
+    return None
+
+
+def _module_client(params):
+    client = client_from_params(params)
+    client.act_guard = task_ended_for_module
+    return client
+
+
 def run_as_module(task):
     """The body of every module file's main()."""
     module = AnsibleModule(argument_spec=task.argument_spec, supports_check_mode=True, **task.constraints)
-    result = execute(task, module.params, module.check_mode, module._diff)
+    result = execute(task, module.params, module.check_mode, module._diff, open_client=_module_client)
     result['invocation'] = dict(module_args=task.shown_params(module.params))
     if result.pop('failed', False):
         module.fail_json(**result)

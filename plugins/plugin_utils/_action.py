@@ -12,8 +12,8 @@ a proxy or CA bundle) it executes the module as usual.
 HELIOS_ACTION_IN_PROCESS=false in the controller's environment forces the module path; the tests use
 it to run both paths, and it is a way out should the in-process path ever misbehave.
 
-In-process tasks are run by the session server (_session_server.py), which keeps each device's connection
-open from one task to the next; a task marked otherwise runs here and relays its calls to it.
+In-process tasks relay their calls to the session server (_session_server.py), which keeps each device's
+connection open from one task to the next.
 
 Private to twon.helios; may change without notice.
 """
@@ -21,6 +21,7 @@ Private to twon.helios; may change without notice.
 from __future__ import annotations
 
 import os
+import time
 
 from ansible.errors import AnsibleValueOmittedError
 from ansible.module_utils.basic import remove_values
@@ -29,7 +30,7 @@ from ansible.plugins.action import ActionBase
 from ansible.template import Templar, trust_as_template
 from ansible.utils.vars import merge_hash
 
-from ansible_collections.twon.helios.plugins.module_utils._client import HAS_REQUESTS, HeliosClient, RelayUnavailable
+from ansible_collections.twon.helios.plugins.module_utils._client import HAS_REQUESTS, HeliosClient
 from ansible_collections.twon.helios.plugins.module_utils._connection import (
     CONNECTION_OPTIONS,
     ENV_PREFIX,
@@ -106,12 +107,6 @@ def inventory_defaults(args, environment, task_vars, templar):
     return resolved
 
 
-def lost_task_message(exc, hazard):
-    """Why a task whose first run went away with the session server is not run a second time."""
-    return ('the session server stopped while it ran this task (%s), so the device may or may not have acted; the '
-            'task is not run a second time because %s: check the device before you run it again' % (exc, hazard))
-
-
 def warm_up():
     """Set up once, in the controller's main process, what every task's client would otherwise set up again.
 
@@ -146,6 +141,8 @@ class HeliosActionBase(ActionBase):
         remove_values(dict(msg='warm-up', items=[dict(value=1)]), validation._no_log_values)
 
     def run(self, tmp=None, task_vars=None):
+        # Ansible's task timeout started just before this: no call that acts is relayed after it.
+        deadline = time.monotonic() + self._task.timeout if self._task.timeout else None
         result = super().run(tmp, task_vars)
         del tmp  # unused since ansible-core 2.x, kept for the signature
         environment = {}
@@ -154,7 +151,7 @@ class HeliosActionBase(ActionBase):
         if runs_in_process(self._connection.transport, self._task.async_val, self._play_context.become, environment,
                            os.environ):
             args = apply_task_environment(self.TASK.validator.argument_spec, args, environment)
-            return merge_hash(result, self._run_in_process(args))
+            return merge_hash(result, self._run_in_process(args, deadline))
         return merge_hash(result, self._run_module(args, task_vars))
 
     def _run_module(self, args, task_vars):
@@ -165,18 +162,8 @@ class HeliosActionBase(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
-    def _run_in_process(self, args):
+    def _run_in_process(self, args, deadline):
         task, check_mode, diff = self.TASK, self._task.check_mode, self._task.diff
-        link = _session_server.SessionLink() if _session_server.enabled(os.environ) else None
-        if link is not None and task.in_session_server:
-            try:
-                return link.run_task(task, args, self._task.resolved_action, check_mode, diff)
-            except _session_server.RelayLost as exc:
-                hazard = None if check_mode else task.acts_each_run(args)
-                if hazard:
-                    return dict(failed=True, msg=lost_task_message(exc, hazard))
-                link = None  # a second run finds the device as the first left it: the task runs here
-            except RelayUnavailable:
-                link = None  # the task runs here, and calls the device itself
+        link = _session_server.SessionLink(deadline) if _session_server.usable(os.environ) else None
         return run_validated(task, args, self._task.resolved_action, lambda params: execute(
             task, params, check_mode, diff, open_client=lambda params: client_from_params(params, link)))

@@ -4,20 +4,23 @@
 """Keep each device's HTTP session open across tasks: one session server per ansible-playbook run.
 
 Ansible runs each task for each host in a new worker process, so a client made by the task could never reuse
-a connection: every task would pay a TCP and TLS handshake and a Digest challenge (a 401 round trip), and its
-first request would run, and copy on write, much of requests, urllib3 and ssl in a fresh process. On two cores
-that is most of a task's cost.
+a connection: every task would pay a TCP and TLS handshake and a Digest challenge (a 401 round trip). Against an
+intercom on a real network that is most of a task's time (tests/bench/bench_modules.py, realistic profile).
 
-The first worker that needs it forks this server from itself (nothing is imported again) and later workers
-find it by the controller's process id, over a Unix socket in a directory only the user can enter. A worker
-hands it the whole task (its arguments, check mode and diff), and the server validates them and runs the task
-with a HeliosClient per device that it keeps between tasks, in a process that is already warm. A task marked
-otherwise (much CPU work: helios_config) runs in its worker, and only relays there the calls that have no body.
+The worker runs the task; its client relays each call without a body to this server, which makes it through a
+HeliosClient per device that it keeps between tasks. The server is a connection keeper and nothing more:
+- It belongs to one ansible-playbook run. The run's controller makes a secret when it imports this module, before
+  it forks any worker; the server's socket is named after it and every link must prove it knows it, so another
+  run (another PID namespace, a reused PID, a shared temp directory) never reaches it.
+- It takes every value from the worker: the connection, the timeout, the environment's proxies and CA bundle. It
+  resolves nothing from its own environment.
+- A call that acts is made only while the task that asked for it still waits: not after its worker closed the
+  link (the task timed out or the worker died), nor after the task's timeout.
 
 The server exits soon after the ansible-playbook process that started the workers, or after IDLE_TIMEOUT
 seconds without a call. Whatever goes wrong with it (it cannot start, cannot be reached, or dies), the
-worker's client calls the device itself. HELIOS_SESSION_SERVER=false in the controller's environment turns
-it off.
+worker's client calls the device itself, except for a call that acts each time it is made and may have been made
+(see HeliosClient.act). HELIOS_SESSION_SERVER=false in the controller's environment turns it off.
 
 Private to twon.helios; may change without notice.
 """
@@ -27,7 +30,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
-import importlib
+import hashlib
+import hmac
 import json
 import os
 import resource
@@ -38,7 +42,6 @@ import struct
 import tempfile
 import threading
 import time
-import traceback
 from collections import OrderedDict
 
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE
@@ -46,12 +49,15 @@ from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE
 from ansible_collections.twon.helios.plugins.module_utils._client import (
     MAX_BACKOFF,
     HeliosClient,
+    RelayLost,
     RelayUnavailable,
     Reply,
 )
-from ansible_collections.twon.helios.plugins.module_utils._connection import check_connection_params, connection_of
-from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosTransportError
-from ansible_collections.twon.helios.plugins.module_utils._task import execute, run_validated
+from ansible_collections.twon.helios.plugins.module_utils._errors import (
+    HeliosTaskEnded,
+    HeliosTransportError,
+    HeliosUnknownOutcome,
+)
 
 SWITCH = 'HELIOS_SESSION_SERVER'
 
@@ -68,15 +74,45 @@ WATCH_INTERVAL = 0.5
 
 _FRAME = struct.Struct('!II')  # header length, payload length
 
-TASK_MODULE_PREFIX = 'ansible_collections.twon.helios.plugins.module_utils._'
+# The run's secret, made in the process that imports this module first: Ansible's controller, which loads the
+# action plugins before it forks the workers of a task, so that every worker of the run inherits it.
+_JOB_SECRET = os.urandom(32)
+_JOB_CONTROLLER = os.getpid()
+# Variables the server drops from its environment at start: it must never resolve a default from them.
+_ENVIRONMENT_IT_MUST_NOT_READ = ('HELIOS_', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE')
+
+
+def _proof(secret, who):
+    return hmac.new(secret, b'twon.helios session link: ' + who, hashlib.sha256).hexdigest()
 
 
 def enabled(environ):
     return environ.get(SWITCH, 'true').strip().lower() not in BOOLEANS_FALSE
 
 
+def usable(environ):
+    """Whether this process may use the run's session server: it is on, and this is a worker of the controller
+    that made the run's secret (a process that made the secret itself would share it with no other)."""
+    return enabled(environ) and os.getppid() == _JOB_CONTROLLER
+
+
 def socket_directory():
     return os.path.join(tempfile.gettempdir(), 'twon-helios-%d' % os.getuid())
+
+
+def socket_name(secret):
+    """The server's socket in socket_directory(): named after the run's secret, so only the run finds it."""
+    return '%s.sock' % hashlib.sha256(b'twon.helios socket: ' + secret).hexdigest()[:16]
+
+
+def process_start(pid):
+    """When the process pid started (Linux: clock ticks since boot), so that a reused pid is told apart; None
+    where the platform does not tell, or when there is no such process."""
+    try:
+        with open('/proc/%d/stat' % pid, 'rb') as stat_file:
+            return int(stat_file.read().rsplit(b')', 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _ensure_private_directory(path):
@@ -118,40 +154,35 @@ def _reply_timeout(settings):
 
 # The worker's end.
 
-class RelayLost(RelayUnavailable):
-    """The server went away after it was handed a message: what it had done of it, if anything, is unknown."""
-
-
 class SessionLink:
-    """Relays a HeliosClient's calls to the session server of this worker's controller, starting it if needed.
+    """Relays a HeliosClient's calls to the session server of this run, starting it if needed.
 
     Raises RelayUnavailable whenever the server cannot take a call; the client then calls the device itself. That
-    is RelayLost when the server went away with the call or task in hand, so that it may have reached the device.
+    is RelayLost when the server went away with the call in hand, so that it may have reached the device.
+    deadline: time.monotonic() at which the task's timeout ends, if it has one (the server acts on nothing later).
     """
 
-    def __init__(self, controller_pid=None, directory=None):
-        self.controller_pid = controller_pid or os.getppid()
+    def __init__(self, deadline=None, directory=None, secret=None, controller_pid=None):
+        self.secret = secret or _JOB_SECRET
+        self.controller_pid = controller_pid or _JOB_CONTROLLER
+        self.deadline = deadline
         self.directory = directory or socket_directory()
-        self.path = os.path.join(self.directory, '%d.sock' % self.controller_pid)
+        self.path = os.path.join(self.directory, socket_name(self.secret))
         self._sock = None
         self._stream = None
 
-    def run_task(self, task, args, module_name, check_mode, diff):
-        """The result of the whole task, run by the server (a task's run may take minutes: no time limit here)."""
-        try:
-            return self._exchange(dict(task=task.name, module=module_name, args=args, check_mode=check_mode,
-                                       diff=diff), None)[0]
-        finally:
-            self.close()
-
-    def request(self, connection, settings, method, function, params):
-        """The device's reply and the auth method the session uses; HeliosTransportError as the client raises it."""
+    def request(self, connection, settings, method, function, params, acts=False, once=False):
+        """The device's reply and the auth method the session uses; the client's errors as it raises them."""
         header, payload = self._exchange(dict(connection=connection, settings=settings, method=method,
-                                              function=function, params=params or {}), _reply_timeout(settings))
-        if 'transport_error' in header:
-            raise HeliosTransportError(header['transport_error'])
+                                              function=function, params=params or {}, acts=acts, once=once,
+                                              deadline=self.deadline), _reply_timeout(settings))
+        for key, error in (('task_ended', HeliosTaskEnded), ('unknown_outcome', HeliosUnknownOutcome),
+                           ('transport_error', HeliosTransportError)):
+            if key in header:
+                raise error(header[key])
         if 'failure' in header:
-            raise RelayUnavailable(header['failure'])
+            # a fault of the server's, which may have come after the call reached the device
+            raise RelayLost(header['failure'])
         return Reply(header['status'], header['reason'], header['headers'], payload), header['auth_method']
 
     def _exchange(self, message, timeout):
@@ -182,9 +213,17 @@ class SessionLink:
                 sock = _connected(self.path)
             except (FileNotFoundError, ConnectionRefusedError):
                 sock = self._start_server()
-        except OSError as exc:
+            self._sock, self._stream = sock, sock.makefile('rb')
+            self._sock.settimeout(10)
+            # Each end proves that it knows the run's secret; the server closes a link that does not.
+            send_frame(self._sock, dict(hello=_proof(self.secret, b'worker')))
+            welcome = recv_frame(self._stream)[0]
+        except (OSError, EOFError, ValueError) as exc:
+            self.close()
             raise RelayUnavailable('session server at %s: %s' % (self.path, exc)) from None
-        self._sock, self._stream = sock, sock.makefile('rb')
+        if not hmac.compare_digest(str(welcome.get('welcome')), _proof(self.secret, b'server')):
+            self.close()
+            raise RelayUnavailable("session server at %s: not this run's server" % self.path)
 
     def _start_server(self):
         # One worker starts it; the others wait on the lock, then find it running.
@@ -200,7 +239,7 @@ class SessionLink:
             try:
                 listener.bind(self.path)
                 listener.listen(64)
-                _spawn(listener, self.controller_pid)
+                _spawn(listener, self.secret, self.controller_pid, process_start(self.controller_pid))
             finally:
                 listener.close()
             return _connected(self.path)
@@ -216,7 +255,7 @@ def _connected(path):
     return sock
 
 
-def _spawn(listener, controller_pid):
+def _spawn(listener, secret, controller_pid, controller_start):
     """Run a SessionServer on listener in a daemon process, a grandchild of this one that never returns here."""
     middle = os.fork()
     if middle:
@@ -227,7 +266,7 @@ def _spawn(listener, controller_pid):
         os.setsid()
         if os.fork() == 0:
             _detach(listener.fileno())
-            SessionServer(listener, controller_pid).serve()
+            SessionServer(listener, secret, controller_pid, controller_start).serve()
     finally:
         os._exit(0)
 
@@ -245,6 +284,10 @@ def _detach(keep_fd):
     # Ansible's pipes among them: a test capturing ansible-playbook's output would otherwise wait for this process.
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, max(keep_fd + 2, os.sysconf('SC_OPEN_MAX')))
+    # Every value comes from the worker's call: none from this process's own environment.
+    for name in [name for name in os.environ if name.upper().startswith(_ENVIRONMENT_IT_MUST_NOT_READ)
+                 or name.lower().endswith('_proxy')]:
+        del os.environ[name]
 
 
 # The server.
@@ -256,12 +299,23 @@ class _DeviceSession:
         self.last_used = time.monotonic()
 
 
+def _link_closed(conn):
+    """Whether the worker at the other end of conn has closed it: no call of its waits there any more."""
+    try:
+        return conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b''
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
 class SessionServer:
     """Makes the calls workers send, through one HeliosClient per device connection, kept between tasks."""
 
-    def __init__(self, listener, controller_pid, idle_timeout=IDLE_TIMEOUT):
+    def __init__(self, listener, secret, controller_pid, controller_start=None, idle_timeout=IDLE_TIMEOUT):
         self._listener = listener
-        self._controller_pid = controller_pid
+        self._secret = secret
+        self._controller = (controller_pid, controller_start)
         self._idle_timeout = idle_timeout
         self._sessions = OrderedDict()
         self._lock = threading.Lock()
@@ -289,8 +343,12 @@ class SessionServer:
         finally:
             self._remove_socket()
 
+    def _controller_alive(self):
+        pid, start = self._controller
+        return _alive(pid) and (start is None or process_start(pid) == start)
+
     def _wanted(self):
-        if not _alive(self._controller_pid):
+        if not self._controller_alive():
             return False
         with self._lock:
             return self._links > 0 or time.monotonic() - self._last_activity < self._idle_timeout
@@ -301,19 +359,21 @@ class SessionServer:
             # Only our own: a worker may already have replaced a socket it found unanswered.
             if os.stat(path).st_ino == self._socket_inode:
                 os.unlink(path)
-        if not _alive(self._controller_pid):
+        if not self._controller_alive():
             with contextlib.suppress(OSError):
                 os.unlink(path[:-len('.sock')] + '.lock')
 
     def _serve_link(self, conn):
         try:
             with conn, conn.makefile('rb') as stream:
+                if not self._welcome(conn, stream):
+                    return
                 while True:
                     try:
                         header = recv_frame(stream)[0]
                     except (OSError, EOFError, ValueError):
                         return
-                    send_frame(conn, *self._call(header))
+                    send_frame(conn, *self._call(header, conn))
         except OSError:
             pass  # the worker went away
         finally:
@@ -321,36 +381,49 @@ class SessionServer:
                 self._links -= 1
                 self._last_activity = time.monotonic()
 
-    def _call(self, request):
-        if 'task' in request:
-            return self._run_task(request), b''
+    def _welcome(self, conn, stream):
+        """Whether the peer proves that it is a worker of this run; if so, prove it in turn."""
+        conn.settimeout(10)
+        try:
+            hello = recv_frame(stream)[0]
+        except (OSError, EOFError, ValueError):
+            return False
+        if not isinstance(hello, dict) or not hmac.compare_digest(str(hello.get('hello')), _proof(self._secret, b'worker')):
+            return False
+        send_frame(conn, dict(welcome=_proof(self._secret, b'server')))
+        conn.settimeout(None)
+        return True
+
+    def _call(self, request, conn):
+        def task_ended():
+            """Why a call that acts must not be sent now, or None."""
+            if request.get('deadline') is not None and time.monotonic() >= request['deadline']:
+                return "the task's timeout has passed"
+            if _link_closed(conn):
+                return 'the task that asked for it has ended (its worker stopped waiting: a timeout, or it died)'
+            return None
+
         try:
             with self._kept_session(request['connection'], **request['settings']) as client:
+                client.act_guard = task_ended
                 try:
-                    response = client.send(request['method'], request['function'], request['params'])
+                    response = client.send(request['method'], request['function'], request['params'],
+                                           acts=request['acts'], once=request['once'])
+                except HeliosTaskEnded as exc:
+                    return dict(task_ended=str(exc)), b''
+                except HeliosUnknownOutcome as exc:
+                    return dict(unknown_outcome=str(exc)), b''
                 except HeliosTransportError as exc:
                     return dict(transport_error=str(exc)), b''
+                finally:
+                    client.act_guard = None
                 header = dict(status=response.status_code, reason=response.reason,
                               headers=list(response.headers.items()), auth_method=client.auth_method)
                 return header, response.content
         except Exception as exc:  # pylint: disable=broad-exception-caught
-            # A fault of this server must not fail the task: the worker then makes the call itself.
+            # A fault of this server must not fail the task: the worker then makes the call itself, unless it acts
+            # each time it is made and may have been made.
             return dict(failure='session server: %s: %s' % (type(exc).__name__, exc)), b''
-
-    def _run_task(self, request):
-        try:
-            task = _task_named(request['task'])
-            return run_validated(task, request['args'], request['module'], lambda params: execute(
-                task, params, request['check_mode'], request['diff'], open_client=self._kept_client))
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            # A fault of the server or the task: report it as the task's failure (as Ansible would an exception
-            # in a worker) rather than run the task a second time.
-            return dict(failed=True, msg='session server: %s: %s' % (type(exc).__name__, exc),
-                        exception=traceback.format_exc())
-
-    def _kept_client(self, params):
-        check_connection_params(params)
-        return self._kept_session(connection_of(params), params['timeout'], params['retries'])
 
     @contextlib.contextmanager
     def _kept_session(self, connection, timeout, retries):
@@ -399,13 +472,6 @@ def raise_open_file_limit(wanted):
         except (ValueError, OSError):
             pass  # the platform refuses: keep the sessions the current limit allows
     return soft
-
-
-def _task_named(name):
-    """A HeliosTask by its name (the module_utils module defining it); only this collection's tasks."""
-    if not name.startswith(TASK_MODULE_PREFIX):
-        raise ValueError('not a twon.helios task: %s' % name)
-    return importlib.import_module(name).TASK
 
 
 def _alive(pid):

@@ -76,17 +76,32 @@ class PlaybookRun:
         return mine[-1]['result']
 
 
+@dataclass
+class PreparedRun:
+    """An ansible command ready to run: what the ansible fixture runs, for a test that starts it itself."""
+    command: list
+    env: dict
+    cwd: Path
+    record: Path
+
+    def finished(self, rc, output):
+        records = [json.loads(line) for line in self.record.read_text().splitlines()] if self.record.exists() else []
+        return PlaybookRun(rc, output, records)
+
+
 @pytest.fixture
 def ansible(collections_path, tmp_path):
     """ansible(devices_or_hostvars, task, check=False, diff=False, env=None, verbosity=0, **extra_vars).
 
     adhoc=(module, arguments) runs the ad-hoc command `ansible intercoms -m module -a arguments` instead of a playbook.
     group_vars is YAML for the inventory's group_vars/intercoms.yml; vault_password_file unlocks the vaulted values in it.
+    wrapper: a command that runs the ansible command given as its last arguments (e.g. unshare); prepared=True returns
+    the PreparedRun (command, environment, directory, record file) instead of running it.
     """
     counter = iter(range(1000))
 
     def run(hosts, task, check=False, diff=False, env=None, verbosity=0, playbook='run.yml', adhoc=None, group_vars=None,
-            vault_password_file=None, **extra_vars):
+            vault_password_file=None, wrapper=None, prepared=False, **extra_vars):
         run_dir = tmp_path / ('run%d' % next(counter))
         run_dir.mkdir()
         if isinstance(hosts, Device):
@@ -120,8 +135,10 @@ def ansible(collections_path, tmp_path):
         command += ['--check'] * check + ['--diff'] * diff + (['-' + 'v' * verbosity] if verbosity else [])
         if vault_password_file is not None:
             command += ['--vault-password-file', str(vault_password_file)]
+        command = list(wrapper or []) + command
+        if prepared:
+            return PreparedRun(command, environ, run_dir, record)
         completed = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=300, cwd=run_dir, check=False)
-        records = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
-        return PlaybookRun(completed.returncode, completed.stdout + completed.stderr, records)
+        return PreparedRun(command, environ, run_dir, record).finished(completed.returncode, completed.stdout + completed.stderr)
 
     return run

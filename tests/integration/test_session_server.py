@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import stat
 import subprocess
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
-from helios_fleet import ADMIN, BIN, HTTPS_PORT
+from helios_fleet import ADMIN, BIN, HTTPS_PORT, UNKNOWN_OUTCOME
+
+HERE = Path(__file__).resolve().parent
 
 # helios_info (system/info, switch/caps, switch/status), helios_switch (caps, status, ctrl), helios_io (caps, status,
 # ctrl): nine calls, and a challenge for every new session.
@@ -117,33 +123,34 @@ def test_a_killed_server_is_replaced(device, ansible, tmp_path):
     wait_for(lambda: not sockets_in(tmp_path), 5, 'the new session server to remove its socket')
 
 
-@pytest.mark.parametrize('state, runs_again', [('triggered', False), ('active', True)])
-def test_a_task_the_killed_server_had_in_hand_runs_again_only_if_that_cannot_act_twice(
-        device, ansible, tmp_path, state, runs_again):
+@pytest.mark.parametrize('state, made_again', [('triggered', False), ('active', True)])
+def test_a_call_the_killed_server_had_in_hand_is_made_again_only_if_that_cannot_act_twice(
+        device, ansible, tmp_path, state, made_again):
     hosts = {device.name: device.hostvars(helios_validate_certs=False)}
     switch = ('twon.helios.helios_switch', 'switch=2 state=%s' % state)
-    device.faults(latency=1)  # every call takes a second: the server still has the task when it is killed
+    device.faults(latency=1)  # every call takes a second: the server still has the switch/ctrl call when it is killed
     before = device.state()['traffic']
     try:
         with ThreadPoolExecutor(1) as pool:
             running = pool.submit(ansible, hosts, None, adhoc=switch, env={'TMPDIR': str(tmp_path)})
-            wait_for(lambda: traffic_of(device, before)['requests'] or running.done(), 60, "the server's first call")
+            # the challenge, switch/caps and switch/status are answered; switch/ctrl has reached the device
+            wait_for(lambda: traffic_of(device, before)['requests'] == 4 or running.done(), 60, 'the switch/ctrl call')
             os.kill(server_pid(sockets_in(tmp_path)[0]), signal.SIGKILL)
             run = running.result()
     finally:
         device.faults(latency=0)
     result = run.result(device.name)
-    if runs_again:
-        # A second run finds the switch as the first left it: the worker ran the task with a connection of its own.
+    if made_again:
+        # A second switch/ctrl on finds the switch as the first left it: the worker made it with a connection of its own.
         assert run.rc == 0 and result['changed'] is True, run.stdout
         assert traffic_of(device, before)['connections'] == 2 and device.switch_active(2) is True
     else:
         assert run.rc != 0
-        assert result['msg'].startswith('the session server stopped while it ran this task (session server at ')
-        assert result['msg'].endswith('the task is not run a second time because state=triggered changes the switch '
-                                      'over each time: check the device before you run it again')
-        # Nothing called the device after the server: the trigger was sent once at most.
+        assert result['msg'].startswith('switch/ctrl: session server at ')
+        assert result['msg'].endswith(UNKNOWN_OUTCOME)
+        # Nothing called the device after the server: the trigger was sent once.
         assert traffic_of(device, before)['connections'] == 1
+        wait_for(lambda: device.switch_active(2), 5, 'the trigger the server had sent')
 
 
 def test_a_directory_others_can_enter_is_not_used(device, ansible, tmp_path):
@@ -158,29 +165,79 @@ def test_a_directory_others_can_enter_is_not_used(device, ansible, tmp_path):
     assert not sockets_in(tmp_path)
 
 
-def test_the_server_runs_whole_tasks_as_the_worker_would(device, collections_path, tmp_path, monkeypatch):
+def _password_from_the_environment(device):
+    """The device's host variables less the password: each run gives it as HELIOS_PASSWORD."""
+    return {device.name: {k: v for k, v in device.hostvars().items() if k != 'helios_password'}}
+
+
+UNSHARE = ['unshare', '--pid', '--fork', '--mount', '--mount-proc']
+
+
+def test_a_run_in_another_pid_namespace_never_reaches_this_runs_server(device, ansible, tmp_path):
+    # Two jobs, as in two containers or AWX execution nodes sharing one temp directory: each controller is process 1
+    # of its own PID namespace.
+    hosts = _password_from_the_environment(device)
+    shared = {'TMPDIR': str(tmp_path)}
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(ansible, hosts, 'info_then_pause', env=dict(shared, HELIOS_PASSWORD=ADMIN['password']),
+                            wrapper=UNSHARE, session_pause=4)
+        wait_for(lambda: sockets_in(tmp_path) or first.done(), 60, "the first run's session server")
+        second = ansible(hosts, 'info_then_pause', env=dict(shared, HELIOS_PASSWORD='wrong'), wrapper=UNSHARE)
+        first = first.result()
+    assert first.rc == 0, first.stdout
+    assert second.rc != 0, second.stdout
+    assert 'authentication failed (HTTP 401)' in second.result(device.name)['msg']
+
+
+def test_a_reused_controller_pid_never_reaches_the_old_runs_server(device, ansible, tmp_path):
+    # The first run's server cannot see its controller end (it is stopped meanwhile); the second run's controller
+    # then gets the first's process id (pid_reuse_driver.py).
+    hosts = _password_from_the_environment(device)
+    shared = {'TMPDIR': str(tmp_path)}
+    runs = dict(first=ansible(hosts, 'info_then_pause', env=dict(shared, HELIOS_PASSWORD=ADMIN['password']),
+                              prepared=True, session_pause=2),
+                second=ansible(hosts, 'info_then_pause', env=dict(shared, HELIOS_PASSWORD='wrong'), prepared=True))
+    spec = tmp_path / 'spec.json'
+    spec.write_text(json.dumps(dict(
+        {name: dict(command=run.command, env=run.env, cwd=str(run.cwd)) for name, run in runs.items()},
+        sockets=str(tmp_path / ('twon-helios-%d' % os.getuid())), pid=500)))
+    driver = subprocess.run(UNSHARE + [sys.executable, str(HERE / 'pid_reuse_driver.py'), str(spec)],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert driver.returncode == 0, driver.stdout + driver.stderr
+    report = json.loads(driver.stdout)
+    assert report['first']['pid'] == report['second']['pid'] == 500
+    assert report['first']['rc'] == 0, report['first']['output']
+    second = runs['second'].finished(report['second']['rc'], report['second']['output'])
+    assert second.rc != 0, second.stdout
+    assert 'authentication failed (HTTP 401)' in second.result(device.name)['msg']
+
+
+def test_a_link_that_does_not_know_the_runs_secret_is_refused(device, tmp_path, collections_path, monkeypatch):
     monkeypatch.syspath_prepend(str(collections_path))
     # pylint: disable-next=import-outside-toplevel
-    from ansible_collections.twon.helios.plugins.module_utils._switch import TASK
+    from ansible_collections.twon.helios.plugins.module_utils._client import RelayUnavailable
     # pylint: disable-next=import-outside-toplevel
-    from ansible_collections.twon.helios.plugins.plugin_utils._session_server import SessionServer
+    from ansible_collections.twon.helios.plugins.plugin_utils import _session_server
 
+    secret = b'this run'
     with socket.socket(socket.AF_UNIX) as listener:
-        listener.bind(str(tmp_path / 'server.sock'))
-        server = SessionServer(listener, os.getpid())
-        args = dict(host=device.address, port=HTTPS_PORT, validate_certs=False, switch=2, state='active', **ADMIN)
-        request = dict(task=TASK.name, module='twon.helios.helios_switch', args=args, check_mode=False, diff=True)
+        listener.bind(str(tmp_path / _session_server.socket_name(secret)))
+        listener.listen(4)
+        server = _session_server.SessionServer(listener, secret, os.getpid(), idle_timeout=1)
+        serving = threading.Thread(target=server.serve, daemon=True)
+        serving.start()
+        connection = dict(host=device.address, port=HTTPS_PORT, protocol='https', auth_method='digest',
+                          validate_certs=False, ca_path=None, environment=dict(proxies={}, verify=False), **ADMIN)
+        settings = dict(timeout=5, retries=0)
+        ours = _session_server.SessionLink(directory=str(tmp_path), secret=secret)
+        reply, _auth_method = ours.request(connection, settings, 'GET', 'system/info', {})
+        assert reply.status_code == 200 and reply.json()['success'] is True
+        ours.close()
+        # Another run's link names its own socket; made to use this one, it is refused before any call.
+        theirs = _session_server.SessionLink(directory=str(tmp_path), secret=b'another run')
+        theirs.path = ours.path
         before = device.state()['traffic']
-        first, second = server._run_task(request), server._run_task(request)
-        assert first['changed'] is True and first['diff'] == {'before': {'switch': 2, 'active': False},
-                                                              'after': {'switch': 2, 'active': True}}
-        assert second['changed'] is False and device.switch_active(2) is True
-        assert first['invocation']['module_args']['password'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
-        # one kept session: caps, status, ctrl, then caps and status, and a single challenge
-        assert traffic_of(device, before) == {'connections': 1, 'requests': 6, 'challenges': 1}
-
-        typo = server._run_task(dict(request, args=dict(args, colour='red')))
-        assert typo['failed'] is True
-        assert typo['msg'].startswith('Unsupported parameters for (twon.helios.helios_switch) module: colour')
-        foreign = server._run_task(dict(request, task='os'))
-        assert foreign['failed'] is True and 'not a twon.helios task: os' in foreign['msg']
+        with pytest.raises(RelayUnavailable):
+            theirs.request(connection, settings, 'GET', 'system/info', {})
+        assert traffic_of(device, before)['requests'] == 0
+        serving.join(10)  # idle for a second, the server ends

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import resource
@@ -12,12 +13,13 @@ import threading
 
 import pytest
 
-from ansible_collections.twon.helios.plugins.module_utils._call import TASK as CALL_TASK
-from ansible_collections.twon.helios.plugins.module_utils._client import RelayUnavailable
-from ansible_collections.twon.helios.plugins.module_utils._info import TASK as INFO_TASK
-from ansible_collections.twon.helios.plugins.module_utils._io import TASK as IO_TASK
-from ansible_collections.twon.helios.plugins.module_utils._switch import TASK as SWITCH_TASK
-from ansible_collections.twon.helios.plugins.module_utils._system import TASK as SYSTEM_TASK
+from ansible_collections.twon.helios.plugins.module_utils._client import HeliosClient, RelayLost, RelayUnavailable
+from ansible_collections.twon.helios.plugins.module_utils._errors import (
+    HeliosTaskEnded,
+    HeliosTransportError,
+    HeliosUnknownOutcome,
+)
+from ansible_collections.twon.helios.plugins.module_utils._task import task_ended_for_module
 from ansible_collections.twon.helios.plugins.plugin_utils import _session_server as server
 
 
@@ -49,6 +51,14 @@ def test_switch(environ, expected):
     assert server.enabled(environ) is expected
 
 
+def test_only_a_worker_of_the_process_that_made_the_secret_uses_the_server():
+    assert server.usable({}) is False  # this process made the secret when it imported the module: it shares it with none
+    child = os.fork()
+    if child == 0:
+        os._exit(0 if server.usable({}) and not server.usable({'HELIOS_SESSION_SERVER': 'false'}) else 1)
+    assert os.waitpid(child, 0)[1] == 0
+
+
 def test_the_directory_is_made_for_this_user_only(tmp_path):
     directory = tmp_path / 'sessions'
     server._ensure_private_directory(str(directory))
@@ -69,7 +79,7 @@ def test_a_directory_others_could_reach_is_refused(tmp_path, make):
         directory.write_text('')
     with pytest.raises(OSError):
         server._ensure_private_directory(str(directory))
-    link = server.SessionLink(controller_pid=os.getpid(), directory=str(directory))
+    link = server.SessionLink(directory=str(directory))
     with pytest.raises(RelayUnavailable):
         link.request({}, {'timeout': 1, 'retries': 0}, 'GET', 'system/info', {})
 
@@ -84,7 +94,7 @@ def test_sessions_beyond_the_limit_close_the_least_recently_used(tmp_path):
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(str(tmp_path / 'server.sock'))
     with listener:
-        sessions = server.SessionServer(listener, os.getpid())
+        sessions = server.SessionServer(listener, b'secret', os.getpid())
         sessions._max_sessions = 2
         first, second, third = ({'host': '192.0.2.%d' % number, 'port': 443, 'protocol': 'https', 'username': 'admin',
                                  'password': '2n', 'auth_method': 'digest', 'validate_certs': True, 'ca_path': None}
@@ -121,53 +131,94 @@ def test_the_open_file_limit_is_never_lowered():
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == soft
 
 
-def _server_that_reads_one_frame_and_dies(path):
+def _server_that_reads_one_call_and_dies(path, secret):
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(str(path))
     listener.listen(1)
 
     def serve():
         with listener, listener.accept()[0] as conn, conn.makefile('rb') as stream:
-            server.recv_frame(stream)  # the task is in its hands; then it is gone
+            server.recv_frame(stream)
+            server.send_frame(conn, {'welcome': server._proof(secret, b'server')})
+            with contextlib.suppress(EOFError):
+                server.recv_frame(stream)  # the call is in its hands; then it is gone
 
     thread = threading.Thread(target=serve)
     thread.start()
     return thread
 
 
-def test_a_server_gone_with_the_task_in_hand_is_a_lost_relay(tmp_path):
-    path = tmp_path / ('%d.sock' % os.getpid())
-    thread = _server_that_reads_one_frame_and_dies(path)
-    link = server.SessionLink(controller_pid=os.getpid(), directory=str(tmp_path))
-    with pytest.raises(server.RelayLost) as lost:
-        link.run_task(SWITCH_TASK, {'switch': 2, 'state': 'triggered'}, 'twon.helios.helios_switch', False, False)
+SWITCH_ON = ({'host': '192.0.2.1'}, {'timeout': 1, 'retries': 0}, 'GET', 'switch/ctrl', {'switch': 2, 'action': 'on'})
+
+
+def test_a_server_gone_with_the_call_in_hand_is_a_lost_relay(tmp_path):
+    link = server.SessionLink(directory=str(tmp_path), secret=b'run')
+    thread = _server_that_reads_one_call_and_dies(link.path, b'run')
+    with pytest.raises(RelayLost) as lost:
+        link.request(*SWITCH_ON, acts=True)
     thread.join()
-    # A lost relay is still an unavailable one: a call the client relayed is made by the client itself.
+    # A lost relay is still an unavailable one: a call that the client may make twice, it makes itself.
     assert isinstance(lost.value, RelayUnavailable)
-    assert str(lost.value) == 'session server at %s: the other end closed the connection' % path
+    assert str(lost.value) == 'session server at %s: the other end closed the connection' % link.path
 
 
-def test_a_server_that_cannot_be_handed_the_task_is_not_a_lost_relay(tmp_path):
-    link = server.SessionLink(controller_pid=os.getpid(), directory=str(tmp_path))
+def test_a_server_that_cannot_be_handed_the_call_is_not_a_lost_relay(tmp_path):
+    link = server.SessionLink(directory=str(tmp_path))
     ours, theirs = socket.socketpair()
-    theirs.close()  # the server's end, gone before the task is sent
+    theirs.close()  # the server's end, gone before the call is sent
     link._sock, link._stream = ours, ours.makefile('rb')
     with pytest.raises(RelayUnavailable) as unavailable:
-        link.run_task(SWITCH_TASK, {'switch': 2, 'state': 'triggered'}, 'twon.helios.helios_switch', False, False)
-    assert not isinstance(unavailable.value, server.RelayLost)
+        link.request(*SWITCH_ON, acts=True)
+    assert not isinstance(unavailable.value, RelayLost)
 
 
-@pytest.mark.parametrize('task, args, hazard', [
-    (SWITCH_TASK, {'state': 'triggered'}, 'state=triggered changes the switch over each time'),
-    (SWITCH_TASK, {'state': 'active'}, None),
-    (SWITCH_TASK, {'state': 'inactive'}, None),
-    (CALL_TASK, {'state': 'dialed', 'number': '100'}, 'state=dialed places a new call each time'),
-    (CALL_TASK, {'state': 'answered', 'session': 1}, None),
-    (CALL_TASK, {'state': 'hung_up'}, None),
-    (SYSTEM_TASK, {'state': 'restarted'}, 'state=restarted acts on the device each time'),
-    (SYSTEM_TASK, {'state': 'factory_reset'}, 'state=factory_reset acts on the device each time'),
-    (IO_TASK, {'output': 'relay1', 'state': 'active'}, None),
-    (INFO_TASK, {}, None),
-])
-def test_tasks_that_act_each_time_they_run_say_why(task, args, hazard):
-    assert task.acts_each_run(args) == hazard
+def test_a_server_of_another_run_is_not_used(tmp_path):
+    link = server.SessionLink(directory=str(tmp_path), secret=b'run')
+    thread = _server_that_reads_one_call_and_dies(link.path, b'another run')
+    with pytest.raises(RelayUnavailable, match="not this run's server"):
+        link.request(*SWITCH_ON, acts=True)
+    thread.join()
+
+
+class LostRelay:
+    """A relay that goes away with every call it is handed."""
+
+    def request(self, *args):
+        raise RelayLost('session server at test: gone')
+
+    def close(self):
+        pass
+
+
+def _client_for_nothing(**options):
+    """A client of a port where nothing listens: any call it makes itself fails to connect."""
+    return HeliosClient('127.0.0.1', port=9, protocol='http', auth_method='none', timeout=1, retries=0, **options)
+
+
+def test_after_a_lost_relay_only_calls_that_cannot_act_twice_are_made_again():
+    with pytest.raises(HeliosTransportError, match='cannot connect'):
+        _client_for_nothing(relay=LostRelay()).get('switch/status')  # made again, by the client itself
+    with pytest.raises(HeliosTransportError, match='cannot connect'):
+        _client_for_nothing(relay=LostRelay()).act('switch/ctrl', repeatable=True, switch=2, action='on')
+    with pytest.raises(HeliosUnknownOutcome, match='session server at test: gone'):
+        _client_for_nothing(relay=LostRelay()).act('switch/ctrl', switch=2, action='trigger')
+
+
+def test_a_call_that_acts_is_not_sent_once_the_guard_says_the_task_ended():
+    client = _client_for_nothing()
+    client.act_guard = lambda: 'the task has ended'
+    for call in (lambda: client.act('switch/ctrl', repeatable=True, switch=2, action='on'),
+                 lambda: client.act('call/dial', number='1'), lambda: client.delete('display/image', display='internal')):
+        with pytest.raises(HeliosTaskEnded, match='not sent, because the task has ended'):
+            call()
+    with pytest.raises(HeliosTransportError, match='cannot connect'):
+        client.get('switch/status')  # a call that only reads is made
+
+
+def test_a_module_knows_its_task_ended_when_nothing_reads_its_output(monkeypatch):
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, 'w') as output:
+        monkeypatch.setattr(sys, 'stdout', output)
+        assert task_ended_for_module() is None
+        os.close(read_end)
+        assert 'the task that asked for it has ended' in task_ended_for_module()

@@ -27,11 +27,11 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTION_ROOT)
 
 # the order is the start order under -j: the two longest first (a cold sanity run can be the longest)
-GATES := test-collection sanity test-emulator lint doc docs build bench-smoke
+GATES := test-collection sanity test-emulator lint doc docs build bench-smoke licence
 PYTEST := $(BIN)/pytest -ra
 xdist = $(if $(filter-out 0,$(1)),-n $(1))
 
-.PHONY: venv test demo clean collection-tree sanity lint doc docs build test-emulator test-collection bench-smoke $(addprefix gate-,$(GATES))
+.PHONY: venv test demo clean collection-tree sanity lint doc docs build test-emulator test-collection bench-smoke licence $(addprefix gate-,$(GATES))
 
 venv: $(VENV)/.installed
 
@@ -68,16 +68,21 @@ test:
 	@rm -rf $(LOGS) && mkdir -p $(LOGS)
 	@.ci/gate venv $(MAKE) --no-print-directory venv \
 		&& .ci/gate collection-tree $(MAKE) --no-print-directory collection-tree \
-		&& $(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target TREE_READY=1 $(addprefix gate-,$(GATES)) \
+		&& $(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target TREE_READY=1 $(addprefix gate-,$(GATES)) 9>&1 \
 		|| true
 	@$(PYTHON) .ci/summary.py $(LOGS) venv collection-tree $(GATES)
 
 # Each gate is a make of its own, started through a variable that is not $(MAKE): so make treats it as an
 # ordinary command and --output-sync prints its output in one piece when it ends (a recursive make's is not
-# synchronised). MAKEFLAGS is emptied so it neither looks for the jobserver nor inherits -k.
+# synchronised). MAKEFLAGS is emptied so it neither looks for the jobserver nor inherits -k. Descriptor 9, which
+# make does not capture, is the console: .ci/gate says there when a gate starts.
 SUBMAKE := $(MAKE)
 $(addprefix gate-,$(GATES)): gate-%:
 	@MAKEFLAGS= .ci/gate $* $(SUBMAKE) --no-print-directory TREE_READY=$(TREE_READY) $*
+
+# Every file of the repository has its copyright and licence (REUSE.toml, LICENSES/): the reuse tool's lint.
+licence: venv
+	$(BIN)/reuse lint
 
 # ansible-test sanity in the collection tree, on the venv's Python (see .ci/sanity for why --local).
 sanity: venv collection-tree

@@ -205,9 +205,9 @@ class Dev:
         return self.admin("state")
 
     # restarts
-    def listening(self) -> bool:
+    def listening(self, port: int | None = None) -> bool:
         try:
-            with socket.create_connection((self.address, self.http_port), timeout=0.5):
+            with socket.create_connection((self.address, port or self.http_port), timeout=0.5):
                 return True
         except OSError:
             return False
@@ -223,7 +223,8 @@ class Dev:
 
     def wait_up(self, timeout: float = 10.0) -> float:
         deadline = time.monotonic() + timeout
-        while not self.listening():
+        # a device listens on its HTTP port first, then on its HTTPS port: back means both
+        while not (self.listening() and self.listening(self.https_port)):
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.address} not back within {timeout} s")
             time.sleep(0.01)

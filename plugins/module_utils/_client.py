@@ -116,8 +116,9 @@ if HAS_REQUESTS:
         """requests' Digest auth with its nonce state kept per client instead of per thread.
 
         The session server (plugin_utils/_session_server.py) calls one device from several threads, one call at a
-        time; keeping the nonce between them is the point of keeping the session. Should requests rename the
-        attribute, this silently falls back to per-thread state: slower, still correct.
+        time; keeping the nonce between them is the point of keeping the session. requests keeps that state in the
+        private attribute _thread_local: tests/unit/test_private_internals.py fails loudly should it change (this
+        would then fall back to per-thread state: slower, still correct).
         """
 
         def __init__(self, username, password):

@@ -101,7 +101,16 @@ def run_validated(task, args, module_name, execute_params):
         result = execute_params(params)
         result['invocation'] = dict(module_args=task.shown_params(params))
     # As AnsibleModule does: never show a no_log value (the password) in the result.
-    return remove_values(result, validation._no_log_values)
+    return remove_values(result, no_log_values(validation))
+
+
+def no_log_values(validation):
+    """The no_log values (passwords) a validation found, which AnsibleModule masks in every result.
+
+    ansible-core keeps them in a private attribute of ValidationResult; this is the one place that reads it, and
+    tests/unit/test_private_internals.py fails loudly should a version of ansible-core change it.
+    """
+    return validation._no_log_values
 
 
 def task_ended_for_module():

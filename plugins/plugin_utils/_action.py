@@ -36,7 +36,7 @@ from ansible_collections.twon.helios.plugins.module_utils._connection import (
     ENV_PREFIX,
     client_from_params,
 )
-from ansible_collections.twon.helios.plugins.module_utils._task import execute, run_validated
+from ansible_collections.twon.helios.plugins.module_utils._task import execute, no_log_values, run_validated
 from ansible_collections.twon.helios.plugins.plugin_utils import _session_server
 
 IN_PROCESS_SWITCH = 'HELIOS_ACTION_IN_PROCESS'
@@ -107,6 +107,18 @@ def inventory_defaults(args, environment, task_vars, templar):
     return resolved
 
 
+def task_environment(action):
+    """The task's `environment:` keyword as the module would see it, templated and merged as Ansible does.
+
+    ActionBase offers it only through its private _compute_environment_string(raw_environment_out=...); this is
+    the one place that calls it, and tests/unit/test_private_internals.py fails loudly should it change.
+    """
+    environment = {}
+    # pylint: disable-next=protected-access
+    action._compute_environment_string(raw_environment_out=environment)
+    return environment
+
+
 def warm_up():
     """Set up once, in the controller's main process, what every task's client would otherwise set up again.
 
@@ -138,15 +150,14 @@ class HeliosActionBase(ActionBase):
         # by every worker, and so are the caches that the first validation and no_log masking in a process set up
         # (about 2 ms of a worker's time otherwise).
         validation = cls.TASK.validator.validate(dict(host='localhost', username='warm-up', password='warm-up'))
-        remove_values(dict(msg='warm-up', items=[dict(value=1)]), validation._no_log_values)
+        remove_values(dict(msg='warm-up', items=[dict(value=1)]), no_log_values(validation))
 
     def run(self, tmp=None, task_vars=None):
         # Ansible's task timeout started just before this: no call that acts is relayed after it.
         deadline = time.monotonic() + self._task.timeout if self._task.timeout else None
         result = super().run(tmp, task_vars)
         del tmp  # unused since ansible-core 2.x, kept for the signature
-        environment = {}
-        self._compute_environment_string(raw_environment_out=environment)
+        environment = task_environment(self)
         args = inventory_defaults(self._task.args, environment, task_vars or {}, self._templar)
         if runs_in_process(self._connection.transport, self._task.async_val, self._play_context.become, environment,
                            os.environ):

@@ -10,18 +10,18 @@ module: helios_drift
 short_description: Tell every difference between a 2N Helios IP intercom and its desired state
 version_added: 0.1.0
 description:
-  - Compares a 2N Helios IP intercom with its desired state in one task and changes nothing: the configuration
-    (O(settings), as M(twon.helios.helios_config) would apply it), switch states (O(switches), as
+  - Compares a 2N Helios IP intercom with its desired state in one task and changes nothing. It compares the
+    configuration (O(settings), as M(twon.helios.helios_config) would apply it), switch states (O(switches), as
     M(twon.helios.helios_switch)), output states (O(outputs), as M(twon.helios.helios_io)), the display image
     (O(display_image), as M(twon.helios.helios_display_image)) and the firmware version (O(firmware_version)).
   - Each kind is judged by the same code its own module uses in check mode, so this module and those modules run
     with C(--check --diff) agree on what differs.
   - What the task is not given is not compared.
-  - Returns each difference as RV(differences) and as a line C(kind: what (device value -> desired value)) in
-    RV(report); secret values are masked. The task does not fail on drift (RV(drifted) tells); it fails when the
-    device cannot be compared, with RV(status) V(unreachable) when no usable reply came (connection refused or
-    dropped, timeout, TLS failure, HTTP 5xx) and V(error) for any other failure, such as a switch the device does
-    not have.
+  - "Returns each difference as RV(differences) and as a line in RV(report) that reads
+    'kind: what (device value -> desired value)'; secret values are masked."
+  - The task does not fail on drift (RV(drifted) tells). It fails when the device cannot be compared, with
+    RV(status) V(unreachable) when no usable reply came (connection refused or dropped, timeout, TLS failure,
+    HTTP 5xx) and V(error) for any other failure, such as a switch the device does not have.
   - The twon.helios.provision role verifies its work with this module, and the C(twon.helios.drift) playbook
     reports a fleet's drift with it.
 author:
@@ -44,7 +44,7 @@ attributes:
 options:
   settings:
     description:
-      - Desired configuration tree, as O(twon.helios.helios_config#module:settings). Unset or empty: the
+      - Desired configuration tree, as O(twon.helios.helios_config#module:settings). Unset or empty, the
         configuration is not compared.
       - A desired element the device does not have fails the task as it fails M(twon.helios.helios_config).
     type: dict
@@ -94,7 +94,7 @@ options:
     default: internal
   display_image:
     description:
-      - Path of the GIF the display should show. Unset: the display is not compared.
+      - Path of the GIF the display should show. Unset, the display is not compared.
       - The device cannot send its image back, so this is judged as
         M(twon.helios.helios_display_image) judges it, by the marker that module keeps in O(marker_dir) on the
         controller that uploaded the image; with no marker, or after the device restarted, the image shown is
@@ -108,7 +108,7 @@ options:
   firmware_version:
     description:
       - The firmware version the device should run, as C(system/info) reports it (for example V(2.12.0.1.1)).
-        Unset: the firmware is not compared.
+        Unset, the firmware is not compared.
     type: str
 seealso:
   - module: twon.helios.helios_config
@@ -149,7 +149,7 @@ status:
   description:
     - V(clean) or V(drifted); when the task fails, V(unreachable) (no usable reply from the device) or V(error)
       (any other failure, the message tells).
-  returned: always
+  returned: success, and when the device could not be compared
   type: str
   sample: drifted
 differences:
@@ -181,7 +181,7 @@ differences:
     - {kind: config, what: WebServer/DeviceName, device: Intruder, desired: Entrance 1}
     - {kind: switch, what: "2", device: inactive, desired: active}
 report:
-  description: Each difference as a line C(kind: what (device value -> desired value)).
+  description: "Each difference as a line 'kind: what (device value -> desired value)'."
   returned: success
   type: list
   elements: str

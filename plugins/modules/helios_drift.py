@@ -115,7 +115,6 @@ seealso:
   - module: twon.helios.helios_switch
   - module: twon.helios.helios_io
   - module: twon.helios.helios_display_image
-  - role: twon.helios.provision
 '''
 
 EXAMPLES = r'''

@@ -26,19 +26,68 @@ def desired_document(params):
             raise HeliosParameterError('one of content, src or settings is required (or backup=true alone, to only '
                                        'back up the configuration)')
         return None
+    option = _given_option(params)
     try:
         if params['settings'] is not None:
-            return document.from_settings(params['settings'])
-        if params['src'] is not None:
+            desired = document.from_settings(params['settings'])
+        elif params['src'] is not None:
             try:
                 with open(params['src'], 'rb') as stream:
-                    return document.parse(stream.read())
+                    desired = document.parse(stream.read())
             except (IOError, OSError) as exc:
                 raise HeliosParameterError('src: cannot read %s: %s' % (params['src'], exc.strerror or exc))
-        return document.parse(params['content'])
+        else:
+            desired = document.parse(params['content'])
     except document.ConfigDocumentError as exc:
-        option = next(name for name in ('settings', 'src', 'content') if params[name] is not None)
         raise HeliosParameterError('%s: %s' % (option, exc))
+    masks = document.masked_paths(desired)
+    if masks:
+        # Uploaded, the mask would become the password: the accounts it guards would be locked out.
+        raise HeliosParameterError('%s: %s hold the mask %s, not a secret (copied from a masked backup or result?); '
+                                   'give the real values, from your vault, or leave them out with mode merge'
+                                   % (option, ', '.join(masks), document.MASK))
+    return desired
+
+
+def _given_option(params):
+    return next((name for name in ('settings', 'src', 'content') if params.get(name) is not None), 'settings')
+
+
+# How many paths a message names before it says how many more there are.
+NAMED_PATHS = 10
+
+
+def _some(paths):
+    named = ', '.join(paths[:NAMED_PATHS])
+    return named if len(paths) <= NAMED_PATHS else '%s and %d more' % (named, len(paths) - NAMED_PATHS)
+
+
+def planned(device, desired, mode, allow_new, option='settings'):
+    """(the document the device should hold, new_paths): desired overlaid on the device's document (merge), or
+    desired as the whole document (replace).
+
+    replace takes a whole configuration only: a document that lacks values the device has is refused, naming
+    them, because the device would set each to its factory default, a value git does not hold, and every later
+    run would find them different again. Raises HeliosParameterError (after reading the device, before any
+    change).
+    """
+    try:
+        merged, new_paths = document.overlay(device, desired, allow_new=allow_new)
+    except document.ConfigDocumentError as exc:
+        raise HeliosParameterError('%s: %s' % (option, exc))
+    if mode == 'replace':
+        missing = document.missing_paths(desired, device)
+        if missing:
+            raise HeliosParameterError(
+                'mode replace: %s is not the whole configuration, it lacks %d values the device has: %s. replace '
+                'makes %s the whole configuration, and the device would set each value it lacks to its factory '
+                'default, so give every value (start from the device\'s own: helios_config with return_content, or '
+                'a backup, with the secrets filled in from your vault), or use mode merge to change only the values '
+                'given' % (option, len(missing), _some(missing), option))
+        merged = document.copy(desired)
+        for name, value in device.attrib.items():
+            merged.attrib.setdefault(name, value)  # e.g. Version, which a YAML tree cannot carry
+    return merged, new_paths
 
 
 def read_device_document(client):
@@ -84,15 +133,8 @@ def run(params, client, check_mode, diff):
     device = read_device_document(client)
     if desired is None:
         merged, new_paths = device, []
-    elif params['mode'] == 'replace':
-        merged, new_paths = desired, []
-        for name, value in device.attrib.items():
-            merged.attrib.setdefault(name, value)  # e.g. Version, which a YAML tree cannot carry
     else:
-        try:
-            merged, new_paths = document.overlay(device, desired, allow_new=params['allow_new'])
-        except document.ConfigDocumentError as exc:
-            raise HeliosParameterError(str(exc))
+        merged, new_paths = planned(device, desired, params['mode'], params['allow_new'], _given_option(params))
     show_secrets = params['show_secrets']
     paths = document.changed_paths(device, merged)
     changed = bool(paths)

@@ -235,6 +235,50 @@ def _wrap(element):
     return holder
 
 
+def _values(element, path=''):
+    """{path: value} of every value element and every attribute but At (the paths changed_paths names)."""
+    result = {}
+    for name, value in element.items():
+        if name != INDEX_ATTRIBUTE:
+            result['%s/@%s' % (path, name) if path else '@%s' % name] = value
+    for child in _elements(element):
+        child_path = _join(path, child)
+        if _elements(child):
+            result.update(_values(child, child_path))
+        else:
+            for name, value in child.items():
+                if name != INDEX_ATTRIBUTE:
+                    result['%s/@%s' % (child_path, name)] = value
+            result[child_path] = _value(child)
+    return result
+
+
+def differences(before, after, show_secrets=False):
+    """[(path, before value, after value)] for every path changed_paths names; None: the path exists on one
+    side only. Secret values are masked (both sides, so a changed secret shows as a difference without its
+    value) unless show_secrets."""
+    old, new = _values(before), _values(after)
+    result = []
+    for path in changed_paths(before, after):
+        pair = [old.get(path), new.get(path)]
+        if not show_secrets and path.rsplit('/', 1)[-1] in SECRET_TAGS:
+            pair = [MASK if value else value for value in pair]
+        result.append((path, pair[0], pair[1]))
+    return result
+
+
+def missing_paths(partial, whole):
+    """Value paths of whole that partial does not have (what a replace with partial would leave unsaid)."""
+    have = _values(partial)
+    return [path for path in _values(whole) if path not in have and '/@' not in path and not path.startswith('@')]
+
+
+def masked_paths(element):
+    """Paths of the secret values that hold a mask, not a secret (a masked backup or result used as the source)."""
+    return [path for path, value in leaves(element).items()
+            if path.rsplit('/', 1)[-1] in SECRET_TAGS and (value == MASK or value.startswith(MASK + ' ('))]
+
+
 def mismatches(desired, actual):
     """Desired value paths that the actual document does not hold (after an upload: what did not take)."""
     have = leaves(actual)

@@ -23,6 +23,8 @@ from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTas
 
 # systemTime and upTime are whole seconds read at slightly different moments.
 BOOT_TIME_TOLERANCE = 3
+# Where the markers are kept unless marker_dir says otherwise.
+MARKER_DIR = '~/.cache/twon.helios/display'
 
 
 def _display_caps(client, name):
@@ -80,22 +82,40 @@ class Marker:
         write_atomically(self.path, json.dumps(dict(sha256=sha256, boot_time=boot_time)).encode('utf-8'))
 
 
-def _describe(sha256):
+def describe(sha256):
     if sha256 is None:
         return 'unknown'
     return 'sha256:' + sha256 if sha256 else 'none'
 
 
+class Comparison:
+    """The display's image as this collection knows it (shown) and as params want it (wanted): SHA-256, or ''."""
+
+    def __init__(self, params, client, serial_number=None):
+        self.caps = _display_caps(client, params['display'])
+        self.wanted = ''
+        if params['state'] == 'present':
+            _check_gif(params['src'], self.caps)
+            self.wanted = sha256_of_file(params['src'])
+        serial_number = serial_number or client.get('system/info')['serialNumber']
+        self.marker = Marker(params['marker_dir'], serial_number, self.caps['display'])
+        self.boot_time = _boot_time(client)
+        self.shown = self.marker.image(self.boot_time)
+
+    @property
+    def differs(self):
+        return self.shown != self.wanted
+
+    def described(self):
+        """(shown, wanted) as the diff and the drift report tell them."""
+        return describe(self.shown), describe(self.wanted)
+
+
 def run(params, client, check_mode, diff):
-    caps = _display_caps(client, params['display'])
-    wanted = ''
-    if params['state'] == 'present':
-        _check_gif(params['src'], caps)
-        wanted = sha256_of_file(params['src'])
-    marker = Marker(params['marker_dir'], client.get('system/info')['serialNumber'], caps['display'])
-    boot_time = _boot_time(client)
-    shown = marker.image(boot_time)
-    changed = params['force'] or shown != wanted
+    comparison = Comparison(params, client)
+    caps, wanted, shown, marker, boot_time = (comparison.caps, comparison.wanted, comparison.shown, comparison.marker,
+                                              comparison.boot_time)
+    changed = params['force'] or comparison.differs
     if changed and not check_mode:
         if wanted:
             client.upload('display/image', 'blob-image', params['src'], os.path.basename(params['src']), 'image/gif',
@@ -104,8 +124,8 @@ def run(params, client, check_mode, diff):
             client.delete('display/image', display=caps['display'])
         marker.record(wanted, boot_time)
     result = dict(changed=changed, display=caps, checksum=wanted or None, marker=marker.path)
-    return with_diff(result, diff, dict(display=caps['display'], image=_describe(shown)),
-                     dict(display=caps['display'], image=_describe(wanted)))
+    return with_diff(result, diff, dict(display=caps['display'], image=describe(shown)),
+                     dict(display=caps['display'], image=describe(wanted)))
 
 
 TASK = HeliosTask(run, dict(
@@ -113,5 +133,5 @@ TASK = HeliosTask(run, dict(
     src=dict(type='path'),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     force=dict(type='bool', default=False),
-    marker_dir=dict(type='path', default='~/.cache/twon.helios/display'),
+    marker_dir=dict(type='path', default=MARKER_DIR),
 ), required_if=[('state', 'present', ('src',))])

@@ -15,9 +15,8 @@ from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTas
 LEVELS = {'active': ('on', 1), 'inactive': ('off', 0)}
 
 
-def _output_caps(client, name):
-    """The output's capabilities; refuses unknown ports and inputs before anything is set."""
-    ports = client.get('io/caps')['ports']
+def output_caps(ports, name):
+    """The output's capabilities from io/caps' list; refuses unknown ports and inputs before anything is set."""
     outputs = ', '.join(p['port'] for p in ports if p.get('type') == 'output') or 'none'
     caps = next((p for p in ports if p['port'] == name), None)
     if caps is None:
@@ -34,7 +33,7 @@ def _level(client, name):
 def run(params, client, check_mode, diff):
     name = params['output']
     action, wanted = LEVELS[params['state']]
-    caps = _output_caps(client, name)
+    caps = output_caps(client.get('io/caps')['ports'], name)
     level = _level(client, name)
     changed = level != wanted
     if changed and not check_mode:

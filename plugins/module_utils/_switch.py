@@ -15,9 +15,9 @@ from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTas
 ACTIONS = {'active': 'on', 'inactive': 'off', 'triggered': 'trigger'}
 
 
-def _caps_of(client, number):
-    """The switch's settings; refuses unknown and disabled switches before anything is switched."""
-    switches = client.get('switch/caps')['switches']
+def caps_of(switches, number):
+    """The switch's settings from switch/caps' list; refuses unknown and disabled switches before anything is
+    switched."""
     caps = next((s for s in switches if s['switch'] == number), None)
     enabled = ', '.join(str(s['switch']) for s in switches if s.get('enabled')) or 'none'
     if caps is None:
@@ -31,7 +31,7 @@ def _is_active(client, number):
     return client.get('switch/status', switch=number)['switches'][0]['active']
 
 
-def _predicted(active, state):
+def predicted(active, state):
     """Whether the switch is active after state is applied; a trigger changes the switch over (manual 5.10)."""
     if state == 'triggered':
         return not active
@@ -40,9 +40,9 @@ def _predicted(active, state):
 
 def run(params, client, check_mode, diff):
     number, state = params['switch'], params['state']
-    caps = _caps_of(client, number)
+    caps = caps_of(client.get('switch/caps')['switches'], number)
     active = _is_active(client, number)
-    after = _predicted(active, state)
+    after = predicted(active, state)
     changed = state == 'triggered' or after != active
     if changed and not check_mode:
         # A trigger changes the switch over each time it is sent: one whose reply is lost is not sent again.

@@ -57,8 +57,11 @@ options:
   mode:
     description:
       - V(merge) overlays the desired settings on the device's configuration; everything else stays as it is.
-      - V(replace) makes the desired document the whole configuration; the device resets every setting the
-        document lacks to its default.
+      - V(replace) makes the desired document the whole configuration. It must hold every value the device
+        has; a document that lacks some is refused, naming them, before anything is changed (the device would
+        reset each to its factory default, which the document does not hold, so every later run would find them
+        different again). Start from the device's own document, for example a backup or RV(config), with the
+        secrets filled in; a secret that is still the mask C(********) is refused.
     type: str
     choices: [merge, replace]
     default: merge

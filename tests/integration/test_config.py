@@ -113,14 +113,29 @@ def test_a_whole_device_document_round_trips_unchanged(device, ansible, tmp_path
     assert run.rc == 0 and run.result(device.name)['changed'] is False
 
 
-def test_replace_resets_what_the_document_lacks(device, ansible):
-    ansible(device, 'config', settings={'WebServer': {'DeviceName': 'Lobby'}, 'Network': {'Hostname': 'lobby'}})
+def test_replace_refuses_a_partial_document_and_changes_nothing(device, ansible):
+    """replace makes the document the whole configuration: one that lacks values would reset them to factory
+    values git does not hold, and every later run would find them different again."""
+    before = device_config(device)
     run = ansible(device, 'config', mode='replace', settings={'Network': {'Hostname': 'lobby'}})
-    assert run.rc == 0, run.stdout
-    assert run.result(device.name)['changed'] is True
-    config = device_config(device)
-    assert value(config, 'Hostname') == 'lobby'
-    assert value(config, 'DeviceName') == '2N Helios IP Verso'  # back to the default
+    assert run.rc != 0
+    message = run.result(device.name)['msg']
+    assert message.startswith('mode replace: settings is not the whole configuration, it lacks ')
+    assert 'Network/MacAddress, Network/DhcpEnabled, ' in message and ' more. replace makes settings the whole' in message
+    assert message.endswith('or use mode merge to change only the values given')
+    assert device_config(device) == before
+
+
+def test_replace_with_a_whole_document_applies_it_then_changes_nothing(device, ansible, tmp_path):
+    source = tmp_path / 'device.xml'
+    source.write_text(device_config(device).replace('<DeviceName>2N Helios IP Verso</DeviceName>',
+                                                    '<DeviceName>Lobby</DeviceName>'))
+    first = ansible(device, 'config', src=str(source), mode='replace')
+    assert first.rc == 0, first.stdout
+    assert first.result(device.name)['changed_paths'] == ['WebServer/DeviceName']
+    assert value(device_config(device), 'DeviceName') == 'Lobby'
+    second = ansible(device, 'config', src=str(source), mode='replace')
+    assert second.rc == 0 and second.result(device.name)['changed'] is False
 
 
 def test_a_typo_fails_naming_the_path_and_changes_nothing(device, ansible):
@@ -137,6 +152,8 @@ def test_a_typo_fails_naming_the_path_and_changes_nothing(device, ansible):
     ('content', '<DeviceDatabase><Network>', 'content: the configuration is not well-formed XML: no element found'),
     ('content', '<Configuration/>', 'content: the configuration root element must be <DeviceDatabase>, got <Configuration>'),
     ('settings', {'Switches': {'Switch': [{'Mode': 'bistable'}]}}, 'settings: Switches/Switch: every repeated item needs an At key'),
+    ('content', '<DeviceDatabase><WebServer><AdminPassword>********</AdminPassword></WebServer></DeviceDatabase>',
+     'content: WebServer/AdminPassword hold the mask ********, not a secret (copied from a masked backup or result?)'),
 ])
 def test_bad_documents_fail_before_any_request(ansible, option, given, message):
     # 127.0.0.0:9 answers nothing: a failure about the document proves no request was made first

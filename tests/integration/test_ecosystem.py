@@ -283,7 +283,8 @@ def pipeline_commands():
 
 def test_gitops_pipelines_run_drift_preview_and_provision():
     jobs = pipeline_commands()
-    assert jobs['drift'] == ['ansible-playbook -i inventory twon.helios.drift']
+    assert jobs['drift'] == ['ansible-playbook -i inventory twon.helios.drift -e helios_drift_junit=drift.xml '
+                             '-e helios_drift_json=drift.json']
     assert jobs['preview'] == ['ansible-playbook -i inventory twon.helios.provision --check --diff']
     assert jobs['provision'] == ['ansible-playbook -i inventory twon.helios.provision']
     workflow = yaml.safe_load((GITOPS / '.github' / 'workflows' / 'intercoms.yml').read_text())
@@ -328,6 +329,10 @@ def test_gitops_example_against_an_emulator_fleet(fleets, collections_path, tmp_
     # pull request: drift reports every intercom (they do not match the branch yet), the preview shows the change
     rc, output = step(jobs['drift'][0])
     assert rc != 0 and all(host in output.split('Report the devices that drifted')[1] for host in hosts), output
+    junit = (repo / 'drift.xml').read_text()  # the merge request's test report: one failed case per intercom
+    assert all('<testcase classname="twon.helios.drift" name="%s">\n      <failure type="drift"' % host in junit
+               for host in hosts), junit
+    assert all(secret not in junit + (repo / 'drift.json').read_text() for secret in (SIP_PASSWORD, DOOR_CODE))
     rc, output = step(jobs['preview'][0])
     assert rc == 0, output
     assert re.search(r'^-\s*<Hostname>helios-\S+</Hostname>\n\+\s*<Hostname>lobby</Hostname>$', output, re.MULTILINE)

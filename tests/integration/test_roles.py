@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import xml.etree.ElementTree as ET
 
 import pytest
 import requests
+from PIL import Image
 from requests.auth import HTTPDigestAuth
 
 from helios_fleet import ADMIN, BIN, HTTPS_PORT
@@ -35,6 +38,14 @@ def put_config(device, replace_from, replace_to):
     reply = requests.put(url, auth=auth, verify=device.fleet.ca_path, timeout=10,
                          files={'blob-cfg': ('config.xml', config.replace(replace_from, replace_to))})
     assert reply.json() == {'success': True}
+
+
+def api(device, function, **params):
+    """Call the device's HTTP API behind Ansible's back (switch/ctrl, io/ctrl, ...)."""
+    reply = requests.get('https://%s:%d/api/%s' % (device.address, HTTPS_PORT, function), params=params, timeout=10,
+                         auth=HTTPDigestAuth(ADMIN['username'], ADMIN['password']), verify=device.fleet.ca_path)
+    assert reply.json()['success'] is True, reply.text
+    return reply.json()
 
 
 def recap(run, host):
@@ -78,10 +89,22 @@ def test_drift_is_clean_then_reports_a_device_changed_behind_ansibles_back(devic
     put_config(tampered, '<DeviceName>Entrance %s</DeviceName>' % tampered.name, '<DeviceName>Intruder</DeviceName>')
     drift = ansible(hosts, None, playbook='twon.helios.drift')
     assert drift.rc != 0
-    assert '%s differs from its inventory in WebServer/DeviceName' % tampered.name in drift.stdout
+    assert ('%s differs from its inventory: config: WebServer/DeviceName (Intruder -> Entrance %s)'
+            % (tampered.name, tampered.name)) in drift.stdout
     assert recap(drift, tampered.name)['failed'] == '1'
     assert all(recap(drift, d.name)['failed'] == '0' for d in fleet if d is not tampered)
     assert '-    <DeviceName>Intruder</DeviceName>' in drift.stdout  # the diff shows how it differs
+
+
+def test_drift_catches_a_switch_turned_off_behind_ansibles_back(device, ansible):
+    hosts = inventory([device], **{device.name: desired(device.name)})
+    assert ansible(hosts, None, playbook='twon.helios.provision').rc == 0
+    api(device, 'switch/ctrl', switch=2, action='off')
+    drift = ansible(hosts, None, playbook='twon.helios.drift')
+    assert drift.rc != 0
+    assert 'no drift' not in drift.stdout
+    assert '%s differs from its inventory: switch: 2 (inactive -> active)' % device.name in drift.stdout
+    assert recap(drift, device.name)['failed'] == '1'
 
 
 def test_backup_writes_one_masked_file_per_host_and_rewrites_nothing_unchanged(devices, ansible, tmp_path):
@@ -151,3 +174,125 @@ def test_a_wave_with_too_many_failures_stops_the_roll_out(devices, ansible, newe
     assert [d.state()['swVersion'] for d in first_wave] == ['2.11.0.22.1'] * 2 + [NEWER] * 3
     assert all(d.state()['swVersion'] == '2.11.0.22.1' for d in second_wave)
     assert all(d.name not in run.stdout for d in second_wave)
+
+
+# The provision role's tasks (check mode: what they would change) and the drift kind each one manages.
+KIND_OF_TASK = {'Apply the desired configuration': 'config', 'Put the switches into their states': 'switch',
+                'Put the outputs into their states': 'output', 'Show the display image': 'display'}
+
+
+@pytest.fixture
+def gifs(tmp_path):
+    paths = {}
+    for colour in ('red', 'blue'):
+        paths[colour] = str(tmp_path / (colour + '.gif'))
+        Image.new('RGB', (320, 240), colour).save(paths[colour], 'GIF')
+    return paths
+
+
+def test_drift_and_provision_check_diff_agree_on_every_kind(devices, ansible, gifs, tmp_path):
+    """One device per kind drifts (and one does not): provision --check --diff and drift tell the same kinds."""
+    fleet = devices(6)
+    clean, config, switch, output, display, firmware = fleet
+    env = {'HOME': str(tmp_path)}  # the display image markers, shared by the runs of this test only
+    wanted = {d.name: dict(desired(d.name), helios_display_image=gifs['red'], helios_firmware_version='2.11.0.22.1')
+              for d in fleet}
+    assert ansible(inventory(fleet, **wanted), None, playbook='twon.helios.provision', env=env).rc == 0
+
+    put_config(config, '<DeviceName>Entrance %s</DeviceName>' % config.name, '<DeviceName>Intruder</DeviceName>')
+    api(switch, 'switch/ctrl', switch=2, action='off')  # turned off behind Ansible's back
+    api(output, 'io/ctrl', port='relay2', action='off')
+    wanted[display.name]['helios_display_image'] = gifs['blue']  # git now wants another image
+    wanted[firmware.name]['helios_firmware_version'] = NEWER  # and another firmware
+    hosts = inventory(fleet, **wanted)
+    check = ansible(hosts, None, check=True, diff=True, playbook='twon.helios.provision', env=env)
+    assert check.rc == 0, check.stdout
+    report = tmp_path / 'drift.json'
+    drift = ansible(hosts, None, playbook='twon.helios.drift', env=env, helios_drift_json=str(report))
+    assert drift.rc != 0
+    devices_report = json.loads(report.read_text())['devices']
+
+    expected = [(clean, set()), (config, {'config'}), (switch, {'switch'}), (output, {'output'}),
+                (display, {'display'}), (firmware, {'firmware'})]
+    for device, kinds in expected:
+        checked = {KIND_OF_TASK[r['task'].split(' : ')[-1]] for r in check.results(device.name)
+                   if r['task'].split(' : ')[-1] in KIND_OF_TASK and r['result'].get('changed')}
+        drifted = {d['kind'] for d in devices_report[device.name].get('differences', [])}
+        assert drifted == kinds, (device.name, devices_report[device.name])
+        assert checked == kinds - {'firmware'}, device.name  # the provision role does not install firmware
+        assert recap(drift, device.name)['failed'] == ('1' if kinds else '0'), drift.stdout
+    assert devices_report[clean.name] == {'status': 'clean', 'differences': [], 'report': []}
+    for line in ('%s: config: WebServer/DeviceName (Intruder -> Entrance %s)' % (config.name, config.name),
+                 '%s: switch: 2 (inactive -> active)' % switch.name,
+                 '%s: output: relay2 (inactive -> active)' % output.name,
+                 '%s: display: internal (sha256:' % display.name,
+                 '%s: firmware: version (2.11.0.22.1 -> %s)' % (firmware.name, NEWER)):
+        assert line in drift.stdout, drift.stdout
+    assert '%s differs from its inventory: switch: 2 (inactive -> active)' % switch.name in drift.stdout
+    assert 'no drift' not in drift.stdout
+
+
+def test_drift_reports_unreachable_devices_masks_secrets_and_writes_json_and_junit(devices, ansible, tmp_path):
+    fleet = devices(3)
+    clean, drifted, dropping = fleet
+    secret = {'HttpApi': {'Accounts': {'Account': [{'At': 1, 'Password': 'look-only'}]}}}
+    wanted = {d.name: dict(helios_settings=secret, helios_outputs=[{'port': 'relay2', 'state': 'inactive'}])
+              for d in fleet}
+    hosts = inventory(fleet, **wanted)
+    nowhere = 'door-nowhere'  # an address where nothing listens
+    hosts[nowhere] = dict(hosts[clean.name], ansible_host='127.0.19.254')
+    put_config(drifted, '<Password>look-only</Password>', '<Password>stolen-secret</Password>')
+    api(drifted, 'io/ctrl', port='relay2', action='on')
+    dropping.faults(drop=-1)
+    json_path, junit_path = tmp_path / 'reports' / 'drift.json', tmp_path / 'drift.xml'
+    (tmp_path / 'reports').mkdir()
+    run = ansible(hosts, None, playbook='twon.helios.drift', helios_drift_json=str(json_path),
+                  helios_drift_junit=str(junit_path))
+    assert run.rc != 0
+    assert 'no drift' not in run.stdout
+    assert recap(run, clean.name)['failed'] == '0'
+    assert all(recap(run, name)['failed'] == '1' for name in (drifted.name, dropping.name, nowhere)), run.stdout
+    assert '%s cannot be reached, so its drift is unknown' % nowhere in run.stdout, run.stdout
+    assert '%s cannot be reached, so its drift is unknown' % dropping.name in run.stdout
+    assert ('%s differs from its inventory: config: HttpApi/Accounts/Account[At=1]/Password (******** -> ********); '
+            'output: relay2 (active -> inactive)' % drifted.name) in run.stdout
+
+    report = json.loads(json_path.read_text())
+    assert report['summary'] == {'devices': 4, 'clean': 1, 'drifted': 1, 'unreachable': 2, 'error': 0}
+    assert report['devices'][drifted.name]['differences'] == [
+        {'kind': 'config', 'what': 'HttpApi/Accounts/Account[At=1]/Password', 'device': '********', 'desired': '********'},
+        {'kind': 'output', 'what': 'relay2', 'device': 'active', 'desired': 'inactive'}]
+    assert report['devices'][nowhere]['status'] == 'unreachable' and report['devices'][nowhere]['error']
+
+    suite = ET.parse(junit_path).getroot()
+    assert (suite.get('tests'), suite.get('failures'), suite.get('errors')) == ('4', '1', '2')
+    cases = {case.get('name'): case for case in suite.iter('testcase')}
+    assert sorted(cases) == sorted([d.name for d in fleet] + [nowhere])
+    assert list(cases[clean.name]) == []
+    assert cases[drifted.name].find('failure').text.splitlines() == report['devices'][drifted.name]['report']
+    assert cases[nowhere].find('error').get('type') == 'unreachable'
+    for text in (run.stdout, json_path.read_text(), junit_path.read_text()):
+        assert 'stolen-secret' not in text and 'look-only' not in text
+
+
+def test_provision_fails_a_device_that_does_not_keep_its_state(devices, ansible):
+    """Each device answers success but does not act: the read-back after provisioning fails it, naming what."""
+    fleet = devices(2)
+    switch, output = fleet
+    switch.faults(reply={'success': True}, path='/api/switch/ctrl')
+    output.faults(reply={'success': True}, path='/api/io/ctrl')
+    run = ansible(inventory(fleet, **{d.name: desired(d.name) for d in fleet}), None, playbook='twon.helios.provision')
+    assert run.rc != 0
+    assert all(recap(run, d.name)['failed'] == '1' for d in fleet), run.stdout
+    assert run.result(switch.name)['report'] == ['switch: 2 (inactive -> active)']
+    assert run.result(output.name)['report'] == ['output: relay2 (inactive -> active)']
+    assert '1 difference from the desired state: switch: 2 (inactive -> active)' in run.stdout
+
+
+def test_provision_refuses_replace_with_a_partial_configuration(device, ansible):
+    hosts = inventory([device], **{device.name: dict(desired(device.name), helios_config_mode='replace')})
+    run = ansible(hosts, None, playbook='twon.helios.provision')
+    assert run.rc != 0
+    assert 'mode replace: settings is not the whole configuration, it lacks' in run.stdout
+    assert 'use mode merge to change only the values given' in run.stdout
+    assert not device.switch_active(2)  # it stopped at the configuration

@@ -64,6 +64,33 @@ def test_changed_paths_cover_values_attributes_and_one_sided_elements(device):
     assert document.changed_paths(device, other) == ['@Version', 'Network/DhcpEnabled', 'Switches/Switch[At=2]/Mode']
 
 
+def test_differences_give_both_values_with_secrets_masked(device):
+    other = document.parse(DEVICE.replace(b'Version="4"', b'Version="5"').replace(b'<DhcpEnabled>1</DhcpEnabled>', b'')
+                           .replace(b'<Password>2n</Password>', b'<Password>new</Password>')
+                           .replace(b'<Switch At="1">', b'<Switch At="2"><Mode>x</Mode></Switch><Switch At="1">'))
+    assert document.differences(device, other) == [
+        ('@Version', '4', '5'), ('Network/DhcpEnabled', '1', None),
+        ('HttpApi/Accounts/Account[At=0]/Password', '********', '********'), ('Switches/Switch[At=2]/Mode', None, 'x')]
+    assert document.differences(device, other, show_secrets=True)[2] == ('HttpApi/Accounts/Account[At=0]/Password',
+                                                                        '2n', 'new')
+
+
+def test_missing_paths_name_the_values_a_partial_document_lacks(device):
+    assert document.missing_paths(device, device) == []
+    partial = document.from_settings({'Network': {'Hostname': 'x'}, 'Switches': {'Switch': [{'At': 0, 'Mode': 'm'}]}})
+    assert document.missing_paths(partial, device) == [
+        'Network/DhcpEnabled', 'HttpApi/Accounts/Account[At=0]/UserName', 'HttpApi/Accounts/Account[At=0]/Password',
+        'HttpApi/Accounts/Account[At=1]/UserName', 'HttpApi/Accounts/Account[At=1]/Password', 'Switches/Switch[At=0]/Code',
+        'Switches/Switch[At=1]/Mode', 'Switches/Switch[At=1]/Code']
+
+
+def test_masked_paths_find_masks_where_secrets_belong():
+    desired = document.from_settings({'WebServer': {'AdminPassword': '********', 'DeviceName': '********'},
+                                      'Switches': {'Switch': [{'At': 0, 'Code': '******** (0a1b2c3d)'},
+                                                              {'At': 1, 'Code': '1234'}]}})
+    assert document.masked_paths(desired) == ['WebServer/AdminPassword', 'Switches/Switch[At=0]/Code']
+
+
 def test_settings_tree_becomes_a_document_with_indexed_items():
     desired = document.from_settings({
         'Network': {'Hostname': 'door-1', 'DhcpEnabled': False},

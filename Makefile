@@ -141,6 +141,7 @@ bench-smoke: venv
 	$(BIN)/python tests/bench/bench_emulator.py --quick
 	$(BIN)/python tests/bench/bench_firmware_upload.py --large-mib 8
 	$(BIN)/python tests/bench/bench_modules.py --devices 3 --rounds 1
+	$(BIN)/python tests/bench/bench_drift.py --devices 3
 
 test-emulator: venv
 	$(BIN)/ruff check --no-cache emulator

@@ -146,3 +146,41 @@ def test_a_masked_backup_restores_while_its_masks_match_the_devices_secrets(devi
     # without the vault secrets of the backup, no mask can be shown to match
     other = ansible(hosts, 'config', src=path, mode='replace', vault_password_file=vault_password(tmp_path, 'x'))
     assert other.rc != 0 and 'hold masks that do not match' in other.result(device.name)['msg']
+
+
+def test_the_restore_playbook_brings_back_a_reset_device_and_a_replacement_and_refuses_another_model(devices, ansible,
+                                                                                                     tmp_path):
+    original, replacement = devices(2)
+    before = secrets_set(original, ansible)
+    password_file = vault_password(tmp_path)
+    backups = tmp_path / 'backups'
+    hosts = {'door': original.hostvars(helios_password='n3w-api-pw', helios_ca_path=original.fleet.ca_path)}
+    backup = ansible(hosts, None, playbook='twon.helios.backup', helios_backup_dir=str(backups),
+                     helios_backup_secrets='vault', vault_password_file=password_file)
+    assert backup.rc == 0, backup.stdout
+    assert not [secret for secret in CLEAR if secret in (backups / 'door.xml').read_text()]
+    factory_reset(original, 'n3w-api-pw')
+    restore = ansible(hosts, None, playbook='twon.helios.restore', helios_backup_dir=str(backups),
+                      helios_restore_password=ADMIN['password'], vault_password_file=password_file)
+    assert restore.rc == 0, restore.stdout
+    assert body(config_of(original, 'n3w-api-pw')) == body(before)
+    assert not [secret for secret in CLEAR if secret in restore.stdout]
+    # a replacement unit of the same model, fresh from the factory, at another address, with another MAC address
+    new_hosts = {'door': replacement.hostvars(helios_password='n3w-api-pw', helios_ca_path=replacement.fleet.ca_path)}
+    onto = ansible(new_hosts, None, playbook='twon.helios.restore', helios_backup_dir=str(backups),
+                   helios_restore_password=ADMIN['password'], vault_password_file=password_file)
+    assert onto.rc == 0, onto.stdout
+    restored = config_of(replacement, 'n3w-api-pw')
+    mac = re.search(r'<MacAddress>(.*?)</MacAddress>', restored).group(1)
+    assert mac != re.search(r'<MacAddress>(.*?)</MacAddress>', before).group(1)
+    assert body(restored) == body(before.replace(re.search(r'<MacAddress>(.*?)</MacAddress>', before).group(1), mac))
+    # a backup of another model is refused before anything is uploaded
+    other = tmp_path / 'other'
+    other.mkdir()
+    (other / 'door.xml').write_text((backups / 'door.xml').read_text().replace(
+        'Product name: 2N Helios IP Verso', 'Product name: 2N IP Style'))
+    refused = ansible(new_hosts, None, playbook='twon.helios.restore', helios_backup_dir=str(other),
+                      vault_password_file=password_file)
+    assert refused.rc != 0
+    assert ('door is a 2N Helios IP Verso, and %s is a backup of a 2N IP Style: a configuration of another model does '
+            'not fit this device' % (other / 'door.xml')) in refused.stdout

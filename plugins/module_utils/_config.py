@@ -8,19 +8,27 @@ Private to twon.helios; may change without notice.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import os
 import tempfile
 
 from ansible_collections.twon.helios.plugins.module_utils import _config_document as document
+from ansible_collections.twon.helios.plugins.module_utils._connection import client_from_params
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosParameterError
 from ansible_collections.twon.helios.plugins.module_utils._files import sha256_of_file, write_atomically
 from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask
 
 
-def desired_document(params):
+def desired_document(params, vault=None):
     """The desired document from content, src or settings (None: back up only); HeliosParameterError before any
-    request."""
+    request.
+
+    Ansible Vault values (a backup written with backup_secrets=vault) are decrypted with vault (the action plugin's,
+    holding the run's vault secrets; None in a module process, which has none). A mask without a fingerprint is
+    refused here; a fingerprinted one is judged against the device's document by planned().
+    """
     if all(params[name] is None for name in ('content', 'src', 'settings')):
         if not params['backup']:
             raise HeliosParameterError('one of content, src or settings is required (or backup=true alone, to only '
@@ -38,13 +46,21 @@ def desired_document(params):
                 raise HeliosParameterError('src: cannot read %s: %s' % (params['src'], exc.strerror or exc))
         else:
             desired = document.parse(params['content'])
+        vaulted = document.vaulted_paths(desired)
+        if vaulted and vault is None:
+            raise HeliosParameterError(
+                '%s: %s hold Ansible Vault encrypted values, which only the controller can decrypt: run the task on '
+                'the controller (connection local or delegate_to localhost, without become)' % (option, _some(vaulted)))
+        if vaulted:
+            document.decrypt_values(desired, vault.decrypt)
     except document.ConfigDocumentError as exc:
         raise HeliosParameterError('%s: %s' % (option, exc))
-    masks = document.masked_paths(desired)
+    masks = document.plain_masked_paths(desired)
     if masks:
         # Uploaded, the mask would become the password: the accounts it guards would be locked out.
         raise HeliosParameterError('%s: %s hold the mask %s, not a secret (copied from a masked backup or result?); '
-                                   'give the real values, from your vault, or leave them out with mode merge'
+                                   'give the real values, from your vault, or leave them out with mode merge; a '
+                                   'backup written with backup_secrets=vault restores them'
                                    % (option, ', '.join(masks), document.MASK))
     return desired
 
@@ -62,15 +78,28 @@ def _some(paths):
     return named if len(paths) <= NAMED_PATHS else '%s and %d more' % (named, len(paths) - NAMED_PATHS)
 
 
-def planned(device, desired, mode, allow_new, option='settings'):
+def planned(device, desired, mode, allow_new, option='settings', keys=()):
     """(the document the device should hold, new_paths): desired overlaid on the device's document (merge), or
     desired as the whole document (replace).
+
+    A fingerprinted mask in desired (a masked backup or result) stands for the device's current secret when its
+    fingerprint under one of keys matches that secret; any other mask is refused, naming its path, because uploaded
+    it would become the secret. The device's identity (DEVICE_FACTS: its MAC address) stays the device's own. Both
+    change desired in place, so that the read-back after an upload compares with what was uploaded.
 
     replace takes a whole configuration only: a document that lacks values the device has is refused, naming
     them, because the device would set each to its factory default, a value git does not hold, and every later
     run would find them different again. Raises HeliosParameterError (after reading the device, before any
     change).
     """
+    unmatched = document.unmatched_masks(desired, device, keys)
+    if unmatched:
+        raise HeliosParameterError(
+            '%s: %s hold masks that do not match the device\'s current secrets (changed since the backup, another '
+            'device, or masked without the vault secrets of this run); uploaded, a mask would become the secret and '
+            'lock the accounts out: give the real values, from your vault, or restore a backup written with '
+            'backup_secrets=vault' % (option, _some(unmatched)))
+    document.keep_device_facts(desired, device)
     try:
         merged, new_paths = document.overlay(device, desired, allow_new=allow_new)
     except document.ConfigDocumentError as exc:
@@ -91,8 +120,14 @@ def planned(device, desired, mode, allow_new, option='settings'):
 
 
 def read_device_document(client):
+    return read_device(client)[0]
+
+
+def read_device(client):
+    """(the device's document, the comment header it came with: model, serial number, versions)"""
+    text = client.download('config')
     try:
-        return document.parse(client.download('config'))
+        return document.parse(text), document.header(text)
     except document.ConfigDocumentError as exc:
         raise HeliosError('config: the device sent a configuration that cannot be read: %s' % exc)
 
@@ -102,10 +137,10 @@ def backup_name(host):
     return '%s.xml' % host.replace(':', '_').replace('/', '_')
 
 
-def write_backup(directory, name, device, show_secrets):
-    """Write the device's document (secrets masked unless asked) to directory/name, atomically, mode 0600."""
+def write_backup(directory, name, device, show_secrets, mask=None, comment=None):
+    """Write the device's document (secrets masked by mask unless asked) to directory/name, atomically, mode 0600."""
     path = os.path.join(directory, name)
-    content = document.render(device, show_secrets).encode('utf-8')
+    content = document.render(device, show_secrets, mask, comment).encode('utf-8')
     try:
         # exist_ok: the hosts of a play back up into the same new directory at the same time
         os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -128,23 +163,93 @@ def upload(client, merged):
         os.unlink(temporary)
 
 
-def run(params, client, check_mode, diff):
-    desired = desired_document(params)
-    device = read_device_document(client)
+def _vault_for_backup(params, vault):
+    """HeliosParameterError unless backup_secrets=vault can encrypt (before any request)."""
+    if not params['backup'] or params['backup_secrets'] != 'vault':
+        return
+    if vault is None:
+        raise HeliosParameterError(
+            'backup_secrets: vault encrypts with the vault secrets of the run, which only the controller holds: run the '
+            'task on the controller (connection local or delegate_to localhost, without become), or use '
+            'backup_secrets=mask')
+    if not vault.keys:
+        raise HeliosParameterError(
+            'backup_secrets: vault needs a vault secret to encrypt with, and the run has none: give one with '
+            '--vault-id, --vault-password-file, ANSIBLE_VAULT_PASSWORD_FILE or ANSIBLE_VAULT_IDENTITY_LIST (with several, '
+            'ANSIBLE_VAULT_ENCRYPT_IDENTITY names the one to encrypt with)')
+
+
+def _backup_mask(params, vault, path):
+    """How the backup writes each secret: encrypted (reusing the ciphertexts of an unchanged backup, so that it is
+    not rewritten), fingerprinted, or plainly masked."""
+    if params['backup_secrets'] == 'vault':
+        known = _ciphertexts(path, vault)
+        return lambda value: known.get(value) or vault.encrypt(value)
+    return _mask(vault)
+
+
+def _mask(vault):
+    return document.fingerprint_mask(vault.keys[0]) if vault is not None and vault.keys else None
+
+
+def _ciphertexts(path, vault):
+    """{secret: its Ansible Vault text} from the backup already at path, as far as vault decrypts it."""
+    try:
+        with open(path, 'rb') as stream:
+            previous = document.parse(stream.read())
+    except (IOError, OSError, document.ConfigDocumentError):
+        return {}
+    known = {}
+    for vaulttext in document.leaves(previous).values():
+        if vaulttext.startswith(document.VAULT_HEADER):
+            try:
+                known.setdefault(vault.decrypt(vaulttext), vaulttext)
+            except ValueError:
+                pass
+    return known
+
+
+def own_password(params, element):
+    """The password that the document gives the HTTP API account this task logs in as, or None."""
+    for account in element.findall('HttpApi/Accounts/Account'):
+        if (account.findtext('UserName') or '').strip() == params['username'] and params['username']:
+            return (account.findtext('Password') or '').strip()
+    return None
+
+
+def read_back(client, params, device, merged):
+    """The device's document after an upload. When the upload changed the password of the account this task logs
+    in as, it is read with the new one, which proves that password works (the old one no longer does)."""
+    new = own_password(params, merged)
+    if new is None or new == own_password(params, device) or params['auth_method'] not in ('digest', 'basic', 'auto'):
+        return read_device_document(client)
+    with client_from_params(dict(params, password=new)) as renewed:
+        return read_device_document(renewed)
+
+
+def run(params, client, check_mode, diff, vault=None):
+    """vault: the run's Ansible Vault secrets (plugin_utils/_vault.py), given only by the action plugin."""
+    _vault_for_backup(params, vault)
+    desired = desired_document(params, vault)
+    device, header = read_device(client)
     if desired is None:
         merged, new_paths = device, []
     else:
-        merged, new_paths = planned(device, desired, params['mode'], params['allow_new'], _given_option(params))
+        merged, new_paths = planned(device, desired, params['mode'], params['allow_new'], _given_option(params),
+                                    keys=vault.keys if vault is not None else ())
     show_secrets = params['show_secrets']
     paths = document.changed_paths(device, merged)
     changed = bool(paths)
     result = dict(changed=changed, changed_paths=paths, new_paths=new_paths)
     if params['backup']:
-        result['backup_file'] = write_backup(params['backup_dir'], params['backup_name'] or backup_name(params['host']),
-                                             device, show_secrets)
+        name = params['backup_name'] or backup_name(params['host'])
+        vaulted = params['backup_secrets'] == 'vault'
+        result['backup_file'] = write_backup(
+            params['backup_dir'], name, device, show_secrets and not vaulted,
+            _backup_mask(params, vault, os.path.join(params['backup_dir'], name)), header)
     if changed and not check_mode:
         upload(client, merged)
-        after = read_device_document(client)
+        after = read_back(client, params, device, merged)
         missing = document.mismatches(desired, after) if desired is not None else []
         if missing:
             raise HeliosError('config: the device did not take these settings: %s' % ', '.join(missing))
@@ -158,7 +263,7 @@ def run(params, client, check_mode, diff):
             before_header='%s (device)' % params['host'],
             after_header='%s (%s)' % (params['host'], 'desired' if check_mode else 'device after upload'))
     if params['return_content']:
-        result['config'] = document.to_settings(document.masked(after, show_secrets))
+        result['config'] = document.to_settings(document.masked(after, show_secrets, _mask(vault)))
     return result
 
 
@@ -184,6 +289,14 @@ TASK = HeliosTask(run, dict(
     backup=dict(type='bool', default=False),
     backup_dir=dict(type='path'),
     backup_name=dict(type='str'),
+    backup_secrets=dict(type='str', default='mask', choices=['mask', 'vault']),
     return_content=dict(type='bool', default=False),
 ), mutually_exclusive=[('content', 'src', 'settings')],
     required_if=[('backup', True, ('backup_dir',))], shown_params=shown_params)
+
+
+def with_vault(vault):
+    """TASK, its logic given the run's Ansible Vault secrets (the action plugin's; a module process has none)."""
+    task = copy.copy(TASK)
+    task.run = functools.partial(run, vault=vault)
+    return task

@@ -26,6 +26,14 @@ MASK = '********'
 # Elements whose values are secrets (passwords, switch codes, PINs, keys): masked unless asked for.
 SECRET_TAGS = frozenset(('Password', 'AdminPassword', 'Code', 'Pin', 'PinCode', 'Key', 'PrivateKey', 'Secret',
                          'AccessCode'))
+# A mask that carries a fingerprint of the secret it hides: an HMAC under a key derived from the user's Ansible Vault
+# secret, which the backup does not hold. It tells whether the device's secret is still the one masked, nothing more.
+_FINGERPRINTED_MASK = re.compile(r'^\*{8} \(hmac:([0-9a-f]{12})\)$')
+# The start of an Ansible Vault value (ansible-vault encrypt_string): a secret encrypted in a backup.
+VAULT_HEADER = '$ANSIBLE_VAULT;'
+# Values a device reports but never takes: its identity, not its configuration. A backup restored onto a replacement
+# device (same model, another unit) keeps the replacement's own.
+DEVICE_FACTS = ('Network/MacAddress',)
 
 
 class ConfigDocumentError(ValueError):
@@ -279,19 +287,99 @@ def masked_paths(element):
             if path.rsplit('/', 1)[-1] in SECRET_TAGS and (value == MASK or value.startswith(MASK + ' ('))]
 
 
+def fingerprint_mask(key):
+    """A mask for backups and results that carries the secret's fingerprint under key (see _FINGERPRINTED_MASK)."""
+    return lambda value: '%s (hmac:%s)' % (MASK, _fingerprint(key, value))
+
+
+def _fingerprint(key, value):
+    return hmac.new(key, value.encode('utf-8'), hashlib.sha256).hexdigest()[:12]
+
+
+def unmatched_masks(desired, device, keys):
+    """Replace each mask in desired whose fingerprint matches the device's current secret at its path (under one of
+    keys) by that secret, in place; the paths of the other masks, which match no secret of the device."""
+    have = leaves(device)
+    unmatched = []
+    for path, element in _leaf_elements(desired, ''):
+        value = _value(element)
+        if path.rsplit('/', 1)[-1] not in SECRET_TAGS or not (value == MASK or value.startswith(MASK + ' (')):
+            continue
+        match = _FINGERPRINTED_MASK.match(value)
+        current = have.get(path) or ''
+        if match and current and any(hmac.compare_digest(_fingerprint(key, current), match.group(1)) for key in keys):
+            element.text = current
+        else:
+            unmatched.append(path)
+    return unmatched
+
+
+def plain_masked_paths(element):
+    """Paths of the masks that carry no fingerprint: nothing can tell which secret they hid."""
+    values = leaves(element)
+    return [path for path in masked_paths(element) if not _FINGERPRINTED_MASK.match(values[path])]
+
+
+def _leaf_elements(element, path):
+    for child in _elements(element):
+        child_path = _join(path, child)
+        if _elements(child):
+            yield from _leaf_elements(child, child_path)
+        else:
+            yield child_path, child
+
+
+def vaulted_paths(element):
+    """Paths of the values that are Ansible Vault encrypted (a backup written with backup_secrets=vault)."""
+    return [path for path, value in leaves(element).items() if value.startswith(VAULT_HEADER)]
+
+
+def decrypt_values(element, decrypt):
+    """Replace every Ansible Vault value by decrypt(value), in place; decrypt raises ValueError naming no value.
+
+    Raises ConfigDocumentError naming the paths it could not decrypt."""
+    failed = []
+    for path, child in _leaf_elements(element, ''):
+        if _value(child).startswith(VAULT_HEADER):
+            try:
+                child.text = decrypt(_value(child))
+            except ValueError:
+                failed.append(path)
+    if failed:
+        raise ConfigDocumentError('cannot decrypt the Ansible Vault values of %s with the vault secrets given (another '
+                                  'vault id or password?)' % ', '.join(failed))
+
+
+def keep_device_facts(desired, device):
+    """Give desired the device's own values of DEVICE_FACTS, in place (a backup of another unit of the model)."""
+    for path in DEVICE_FACTS:
+        wanted, have = desired.find(path), device.find(path)
+        if wanted is not None and have is not None and not _elements(wanted):
+            wanted.text = have.text
+
+
+def header(text):
+    """The comment before the root element of a document as the device sent it (its model, serial number,
+    versions), or None."""
+    if isinstance(text, bytes):
+        text = text.decode('utf-8', 'replace')
+    match = re.match(r'\s*(?:<\?xml[^>]*\?>\s*)?<!--(.*?)-->', text, re.S)
+    return match.group(1).strip('\n') if match else None
+
+
 def mismatches(desired, actual):
     """Desired value paths that the actual document does not hold (after an upload: what did not take)."""
     have = leaves(actual)
     return [path for path, value in leaves(desired).items() if have.get(path) != value]
 
 
-def masked(element, show_secrets=False):
-    """A copy with every non-empty secret value replaced by a mask."""
+def masked(element, show_secrets=False, mask=None):
+    """A copy with every non-empty secret value replaced by mask(value), by default the constant MASK."""
     result = copy(element)
     if not show_secrets:
         for node in result.iter():
             if _is_secret(node):
-                node.text = MASK
+                node.text = mask(_value(node)) if mask else MASK
     return result
 
 
@@ -327,12 +415,15 @@ def diff_mask(salt):
     return lambda value: '%s (%s)' % (MASK, hmac.new(salt, value.encode('utf-8'), hashlib.sha256).hexdigest()[:8])
 
 
-def render(element, show_secrets=True, mask=None):
+def render(element, show_secrets=True, mask=None, comment=None):
     """Indented XML text, one element per line: what diffs and backups show.
 
-    Unless show_secrets, secret values are replaced by mask(value), by default the constant MASK.
+    Unless show_secrets, secret values are replaced by mask(value), by default the constant MASK. comment: text of a
+    comment before the root element (a backup keeps the device's header: model, serial number, versions).
     """
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+    if comment:
+        lines.append('<!--\n%s\n-->' % comment.replace('--', '- -'))
     _render(element, 0, lines, None if show_secrets else (mask or (lambda value: MASK)))
     return '\n'.join(lines) + '\n'
 

@@ -20,7 +20,22 @@ description:
   - Repeated items (switches, accounts, SIP accounts) are addressed by their C(At) index, for example
     C(<Switch At="1">) in XML or an C(At) key in YAML.
   - Values of secret elements (passwords, switch codes, PINs, keys) are masked in diffs, results and backups unless
-    O(show_secrets=true).
+    O(show_secrets=true). When the run has an Ansible Vault secret, masks in backups and in RV(config) carry a
+    fingerprint, C(******** (hmac:0123456789ab)), an HMAC of the secret under a key derived from the vault secret,
+    which tells nothing about the secret to anyone without the vault secret.
+  - A desired document may hold such masks (a masked backup or result given back); a mask stands for the device's
+    current secret, which is kept, only while its fingerprint matches that secret under the run's vault secrets.
+    Any other mask (a plain C(********), a diff's, a secret changed since the backup, another device's, no vault
+    secret) is refused, naming its path, before anything is uploaded (uploaded, the mask would become the password
+    and lock the accounts out).
+  - Values written as Ansible Vault strings (a backup with O(backup_secrets=vault), or a value from
+    C(ansible-vault encrypt_string)) are decrypted with the run's vault secrets before they are compared or uploaded.
+    Only the action plugin on the controller holds them; run as a module (delegated, C(become)), such a document is
+    refused.
+  - When the upload changes the password of the account the task logs in as (O(username)), the read-back logs in
+    with the new password, proving it works.
+  - The device's identity (its MAC address) is never taken from the desired document, so a backup restores onto a
+    replacement device of the same model.
   - Factory reset is M(twon.helios.helios_system)'s job; this module has no O(ignore:state).
   - Needs the Enhanced Integration licence and an account with the System Control privilege.
 author:
@@ -78,7 +93,8 @@ options:
     default: false
   backup:
     description:
-      - Write the device's document, as it was before the task, to O(backup_dir) (atomically, mode 0600).
+      - Write the device's document, as it was before the task, to O(backup_dir) (atomically, mode 0600), with the
+        device's comment header (model, serial number, versions) that the C(twon.helios.restore) role checks.
       - An existing backup with the same content is left untouched, so backups kept in git change only when the
         device did.
       - With none of O(content), O(src) and O(settings), the task only backs up.
@@ -92,6 +108,19 @@ options:
     description:
       - File name of the backup in O(backup_dir). Defaults to O(host) with the suffix C(.xml).
     type: str
+  backup_secrets:
+    description:
+      - How O(backup) writes secret values.
+      - V(mask) masks them (fingerprinted when the run has a vault secret), unless O(show_secrets=true).
+      - V(vault) writes each as an Ansible Vault value encrypted with the run's vault secret (C(--vault-id),
+        C(--vault-password-file), E(ANSIBLE_VAULT_IDENTITY_LIST), E(ANSIBLE_VAULT_PASSWORD_FILE);
+        E(ANSIBLE_VAULT_ENCRYPT_IDENTITY) picks one of several), never in clear text, even with O(show_secrets=true).
+        C(ansible-vault decrypt) reads each value; O(src) restores the backup, secrets included. Values of an
+        unchanged secret keep their ciphertext, so an unchanged backup is not rewritten. Fails before any request
+        without a vault secret, or when the task runs as a module (delegated, C(become)).
+    type: str
+    choices: [mask, vault]
+    default: mask
   return_content:
     description:
       - Return the device's configuration after the task, as a tree like O(settings), in RV(config).
@@ -128,6 +157,17 @@ EXAMPLES = r'''
         src: "configs/{{ inventory_hostname }}.xml"
         backup: true
         backup_dir: backups/
+
+    - name: Back up with the secrets encrypted by the run's vault secret (ansible-playbook --vault-id ...)
+      twon.helios.helios_config:
+        backup: true
+        backup_dir: backups/
+        backup_secrets: vault
+
+    - name: Restore that backup, secrets included, as the whole configuration
+      twon.helios.helios_config:
+        src: "backups/{{ inventory_hostname }}.xml"
+        mode: replace
 
     - name: Restrict the System API to HTTPS (XML form)
       twon.helios.helios_config:

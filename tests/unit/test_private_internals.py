@@ -33,3 +33,17 @@ def test_requests_keeps_the_digest_nonce_in_thread_local_state_that_a_client_can
     auth.init_per_thread_state()
     # requests set up its per-thread state on the client's own namespace: the nonce is kept across threads
     assert auth._thread_local.last_nonce == '' and auth._thread_local.nonce_count == 0
+
+
+def test_the_data_loader_keeps_the_run_s_vault_secrets_in_its_vault_lib():
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.parsing.vault import VaultSecret
+
+    from ansible_collections.twon.helios.plugins.plugin_utils._vault import RunVault, loaded_secrets
+
+    loader = DataLoader()
+    secrets = [('default', VaultSecret(b'vault secret'))]
+    loader.set_vault_secrets(secrets)
+    assert loaded_secrets(loader) == secrets
+    vault = RunVault.of(loader)
+    assert vault.decrypt(vault.encrypt('n3w-pw')) == 'n3w-pw' and len(vault.keys) == 1

@@ -113,8 +113,8 @@ options:
       - How O(backup) writes secret values.
       - V(mask) masks them (fingerprinted when the run has a vault secret), unless O(show_secrets=true).
       - V(vault) writes each as an Ansible Vault value encrypted with the run's vault secret (C(--vault-id),
-        C(--vault-password-file), E(ANSIBLE_VAULT_IDENTITY_LIST), E(ANSIBLE_VAULT_PASSWORD_FILE);
-        E(ANSIBLE_VAULT_ENCRYPT_IDENTITY) picks one of several), never in clear text, even with O(show_secrets=true).
+        C(--vault-password-file), C(ANSIBLE_VAULT_IDENTITY_LIST), C(ANSIBLE_VAULT_PASSWORD_FILE);
+        C(ANSIBLE_VAULT_ENCRYPT_IDENTITY) picks one of several), never in clear text, even with O(show_secrets=true).
         C(ansible-vault decrypt) reads each value; O(src) restores the backup, secrets included. Values of an
         unchanged secret keep their ciphertext, so an unchanged backup is not rewritten. Fails before any request
         without a vault secret, or when the task runs as a module (delegated, C(become)).

@@ -115,9 +115,31 @@ def run_validated(task, args, module_name, execute_params):
     return remove_values(result, validation._no_log_values)
 
 
+class _TaskModule(AnsibleModule):
+    """AnsibleModule that logs the task's shown parameters (secrets in settings and content masked) instead of the
+    raw ones.
+
+    AnsibleModule logs every invocation to the journal or syslog, masking only the values of no_log options; a
+    password inside a configuration tree is no such value. Its _log_invocation is the one place that builds that
+    line (with its no_log and password heuristics), so it is given the parameters as results show them.
+    """
+
+    def __init__(self, task, **kwargs):
+        self._shown_params = task.shown_params
+        super().__init__(**kwargs)
+
+    def _log_invocation(self):
+        params = self.params
+        self.params = self._shown_params(params)
+        try:
+            super()._log_invocation()
+        finally:
+            self.params = params
+
+
 def run_as_module(task):
     """The body of every module file's main()."""
-    module = AnsibleModule(argument_spec=task.argument_spec, supports_check_mode=True, **task.constraints)
+    module = _TaskModule(task, argument_spec=task.argument_spec, supports_check_mode=True, **task.constraints)
     result = execute(task, module.params, module.check_mode, module._diff)
     result['invocation'] = dict(module_args=task.shown_params(module.params))
     if result.pop('failed', False):

@@ -19,8 +19,9 @@ description:
   - After an upload the document is read back; the task fails naming every desired setting the device did not take.
   - Repeated items (switches, accounts, SIP accounts) are addressed by their C(At) index, for example
     C(<Switch At="1">) in XML or an C(At) key in YAML.
-  - Values of secret elements (passwords, switch codes, PINs, keys) are masked in diffs, results and backups unless
-    O(show_secrets=true).
+  - Values of secret elements (passwords, switch codes, PINs, keys), and the password in any URL value (for example
+    C(rtsp://user:password@camera/stream) shows as C(rtsp://user:********@camera/stream)), are masked in diffs,
+    results, backups and the logged invocation unless O(show_secrets=true).
   - Factory reset is M(twon.helios.helios_system)'s job; this module has no O(ignore:state).
   - Needs the Enhanced Integration licence and an account with the System Control privilege.
 author:
@@ -70,7 +71,8 @@ options:
     default: false
   show_secrets:
     description:
-      - Show the values of secret elements in diffs, results and backups instead of masking them.
+      - Show the values of secret elements and the passwords in URLs in diffs, results and backups instead of
+        masking them.
     type: bool
     default: false
   backup:

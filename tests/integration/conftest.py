@@ -81,12 +81,13 @@ def ansible(collections_path, tmp_path):
     """ansible(devices_or_hostvars, task, check=False, diff=False, env=None, verbosity=0, **extra_vars).
 
     adhoc=(module, arguments) runs the ad-hoc command `ansible intercoms -m module -a arguments` instead of a playbook.
+    prefix is a command that runs the ansible command given as its arguments (e.g. in another mount namespace).
     group_vars is YAML for the inventory's group_vars/intercoms.yml; vault_password_file unlocks the vaulted values in it.
     """
     counter = iter(range(1000))
 
     def run(hosts, task, check=False, diff=False, env=None, verbosity=0, playbook='run.yml', adhoc=None, group_vars=None,
-            vault_password_file=None, **extra_vars):
+            vault_password_file=None, prefix=(), **extra_vars):
         run_dir = tmp_path / ('run%d' % next(counter))
         run_dir.mkdir()
         if isinstance(hosts, Device):
@@ -120,7 +121,7 @@ def ansible(collections_path, tmp_path):
         command += ['--check'] * check + ['--diff'] * diff + (['-' + 'v' * verbosity] if verbosity else [])
         if vault_password_file is not None:
             command += ['--vault-password-file', str(vault_password_file)]
-        completed = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=300, cwd=run_dir, check=False)
+        completed = subprocess.run(list(prefix) + command, env=environ, capture_output=True, text=True, timeout=300, cwd=run_dir, check=False)
         records = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
         return PlaybookRun(completed.returncode, completed.stdout + completed.stderr, records)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 
 from ansible_collections.twon.helios.plugins.module_utils import _config_document as document
@@ -53,6 +54,13 @@ def backup_name(host):
     return '%s.xml' % host.replace(':', '_').replace('/', '_')
 
 
+def check_backup_name(name):
+    """HeliosParameterError unless name is a file name, so that the backup stays inside backup_dir."""
+    if name is not None and (name in ('', '.', '..') or '/' in name or '\0' in name):
+        raise HeliosParameterError('backup_name must be a file name inside backup_dir, without a directory part '
+                                   '(no "/", not "." or ".."), got %r' % name)
+
+
 def write_backup(directory, name, device, show_secrets):
     """Write the device's document (secrets masked unless asked) to directory/name, atomically, mode 0600."""
     path = os.path.join(directory, name)
@@ -60,12 +68,23 @@ def write_backup(directory, name, device, show_secrets):
     try:
         # exist_ok: the hosts of a play back up into the same new directory at the same time
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        if sha256_of_file(path) == hashlib.sha256(content).hexdigest():
-            return path  # unchanged: leave the file (and its timestamp, and git) alone
+        if _is_regular_file(path) and sha256_of_file(path) == hashlib.sha256(content).hexdigest():
+            # unchanged: leave the file (and its timestamp, and git) alone, but private as a new one would be
+            if os.lstat(path).st_mode & 0o7777 != 0o600:
+                os.chmod(path, 0o600)
+            return path
         write_atomically(path, content, mode=0o600)
     except (IOError, OSError) as exc:
         raise HeliosError('backup_dir: cannot write %s: %s' % (path, exc.strerror or exc))
     return path
+
+
+def _is_regular_file(path):
+    """Whether path is a file itself, not a link to one (a link is replaced by the backup, never followed)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def upload(client, merged):
@@ -80,6 +99,7 @@ def upload(client, merged):
 
 
 def run(params, client, check_mode, diff):
+    check_backup_name(params['backup_name'])
     desired = desired_document(params)
     device = read_device_document(client)
     if desired is None:

@@ -79,7 +79,7 @@ options:
     description:
       - Write the device's document, as it was before the task, to O(backup_dir) (atomically, mode 0600).
       - An existing backup with the same content is left untouched, so backups kept in git change only when the
-        device did.
+        device did; only its mode is set to 0600 if it was another.
       - With none of O(content), O(src) and O(settings), the task only backs up.
     type: bool
     default: false
@@ -90,6 +90,8 @@ options:
   backup_name:
     description:
       - File name of the backup in O(backup_dir). Defaults to O(host) with the suffix C(.xml).
+      - A file name only, so that the backup stays in O(backup_dir), not a path; a name with C(/), or V(.) or V(..),
+        fails the task before any request to the device.
     type: str
   return_content:
     description:

@@ -143,3 +143,28 @@ def test_url_credentials_are_masked_in_diffs_results_and_backups_unless_asked(de
     shown = ansible(device, 'config', diff=True, check=True, show_secrets=True,
                     settings={'Camera': {'ExternalCameraUrl': CAMERA_URL}})
     assert '+    <ExternalCameraUrl>%s</ExternalCameraUrl>' % CAMERA_URL in shown.stdout
+
+
+def test_an_unchanged_backup_that_was_readable_by_others_becomes_private(device, ansible, tmp_path):
+    backups = str(tmp_path / 'backups')
+    first = ansible(device, 'config', backup=True, backup_dir=backups, backup_name='door.xml')
+    path = first.result(device.name)['backup_file']
+    os.chmod(path, 0o644)
+    again = ansible(device, 'config', backup=True, backup_dir=backups, backup_name='door.xml')
+    assert again.rc == 0 and again.result(device.name)['backup_file'] == path
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize('name', ['../escaped.xml', '{tmp}/escaped.xml', 'sub/../../escaped.xml', '..'])
+def test_backup_name_cannot_leave_backup_dir(device, ansible, tmp_path, name):
+    name = name.format(tmp=tmp_path)
+    backups = tmp_path / 'backups'
+    backups.mkdir()
+    requests_before = device.state()['traffic']['requests']
+    run = ansible(device, 'config', backup=True, backup_dir=str(backups), backup_name=name)
+    assert run.rc != 0
+    assert run.result(device.name)['msg'] == (
+        'backup_name must be a file name inside backup_dir, without a directory part (no "/", not "." or ".."), '
+        'got %r' % name)
+    assert device.state()['traffic']['requests'] == requests_before  # refused before any request
+    assert not (tmp_path / 'escaped.xml').exists() and os.listdir(backups) == []

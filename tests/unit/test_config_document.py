@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from ansible_collections.twon.helios.plugins.module_utils import _config_document as document
-from ansible_collections.twon.helios.plugins.module_utils._config import write_backup
+from ansible_collections.twon.helios.plugins.module_utils._config import check_backup_name, write_backup
+from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosParameterError
 
 DEVICE = b'''<?xml version="1.0" encoding="UTF-8"?>
 <!--
@@ -234,3 +235,19 @@ def test_url_passwords_are_masked_wherever_secrets_are(device):
     assert MASKED_URL in shown and 'cam-secret' not in shown
     assert 'cam-secret' not in document.masked_text('<DeviceDatabase><Camera>%s' % URL)  # does not parse
 
+
+def test_an_unchanged_backup_is_made_private(device, tmp_path):
+    path = write_backup(str(tmp_path), 'door.xml', device, show_secrets=False)
+    os.chmod(path, 0o644)
+    stamp = os.stat(path).st_mtime_ns
+    assert write_backup(str(tmp_path), 'door.xml', device, show_secrets=False) == path
+    assert os.stat(path).st_mode & 0o777 == 0o600 and os.stat(path).st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize('name', ['../door.xml', '/tmp/door.xml', 'sub/door.xml', '..', '.', ''])
+def test_backup_name_must_be_a_file_name(name):
+    with pytest.raises(HeliosParameterError, match=r'^backup_name must be a file name inside backup_dir, without a '
+                                                    r'directory part \(no "/", not "\." or "\.\."\), got '):
+        check_backup_name(name)
+    check_backup_name('door-1.xml')
+    check_backup_name(None)

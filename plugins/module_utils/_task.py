@@ -87,12 +87,16 @@ def execute(task, params, check_mode, diff, open_client=client_from_params):
     open_client(params) gives a context manager for the client: by default a new one, closed at the end. The
     action plugin's relays the client's calls to the session server; the server's lends the device's kept client.
     """
+    client = None
     try:
         with open_client(params) as client:
             result = task.run(params, client, check_mode, diff)
+        result.setdefault('changed', False)
     except HeliosError as exc:
-        return dict(exc.result_fields(), failed=True, changed=False, msg=str(exc))
-    result.setdefault('changed', False)
+        result = dict(exc.result_fields(), failed=True, changed=False, msg=str(exc))
+    warning = client.cleartext_password_warning() if client is not None else None
+    if warning:
+        result['warnings'] = list(result.get('warnings', [])) + [warning]
     return result
 
 
@@ -142,6 +146,8 @@ def run_as_module(task):
     module = _TaskModule(task, argument_spec=task.argument_spec, supports_check_mode=True, **task.constraints)
     result = execute(task, module.params, module.check_mode, module._diff)
     result['invocation'] = dict(module_args=task.shown_params(module.params))
+    for warning in result.pop('warnings', []):
+        module.warn(warning)  # exit_json's warnings key is deprecated
     if result.pop('failed', False):
         module.fail_json(**result)
     module.exit_json(**result)

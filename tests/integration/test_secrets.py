@@ -10,6 +10,7 @@ import socket
 import threading
 
 import pytest
+from helios_fleet import HTTP_PORT
 
 SIP_SECRET = 'sip-secret-4711'
 CAMERA_SECRET = 'cam-secret-0815'
@@ -168,3 +169,37 @@ def test_backup_name_cannot_leave_backup_dir(device, ansible, tmp_path, name):
         'got %r' % name)
     assert device.state()['traffic']['requests'] == requests_before  # refused before any request
     assert not (tmp_path / 'escaped.xml').exists() and os.listdir(backups) == []
+
+
+def cleartext_warning(device):
+    return ('[WARNING]: auth_method basic over protocol http sends the password of user "admin" in clear text to '
+            'http://%s:%d: set protocol to https' % (device.address, HTTP_PORT))
+
+
+@pytest.mark.parametrize('path', [{}, MODULE_PATH])
+def test_auto_over_http_does_not_answer_basic_unless_allowed(fleets, ansible, path):
+    refused, allowed, basic = fleets['basic_only'].take(3)
+    http = dict(helios_protocol='http', helios_port=HTTP_PORT)
+    hosts = {refused.name: refused.hostvars(helios_auth_method='auto', **http),
+             allowed.name: allowed.hostvars(helios_auth_method='auto', helios_allow_basic_over_http=True, **http),
+             basic.name: basic.hostvars(helios_auth_method='basic', **http)}
+    run = ansible(hosts, 'switch', env=path, switch=2, state='active')
+    assert run.result(refused.name)['msg'] == (
+        'switch/caps: the service asks for Basic authentication, which over protocol http would send the password in '
+        'clear text, so it was not sent; set protocol to https, or allow_basic_over_http to true to send it anyway')
+    assert refused.switch_active(2) is False
+    assert refused.state()['traffic']['requests'] == 1  # the request without credentials that drew the challenge
+    # allowed, or asked for with auth_method basic: done, with a warning
+    shown = ' '.join(run.stdout.split())
+    for device in (allowed, basic):
+        assert run.result(device.name)['changed'] is True and device.switch_active(2) is True
+        assert cleartext_warning(device) in shown, run.stdout
+    assert cleartext_warning(refused) not in shown
+
+
+def test_allow_basic_over_http_comes_from_the_environment_too(fleets, ansible):
+    device = fleets['basic_only'].take()[0]
+    hostvars = device.hostvars(helios_auth_method='auto', helios_protocol='http', helios_port=HTTP_PORT)
+    run = ansible({device.name: hostvars}, 'switch', env={'HELIOS_ALLOW_BASIC_OVER_HTTP': 'true'}, switch=2, state='active')
+    assert run.rc == 0 and device.switch_active(2) is True
+    assert cleartext_warning(device) in ' '.join(run.stdout.split())

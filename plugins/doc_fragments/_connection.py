@@ -48,14 +48,26 @@ options:
     description:
       - How requests authenticate (RFC 2617).
       - V(digest) is the device's default and the most secure. V(basic) sends the password in clear text; use it
-        with O(protocol=https) only. V(none) sends no credentials. V(auto) sends none until the device asks, then
-        answers with the scheme the device names (Digest or Basic).
+        with O(protocol=https) only (over O(protocol=http) the task warns). V(none) sends no credentials. V(auto)
+        sends none until the device asks, then answers with the scheme the device names (Digest or Basic).
+      - V(auto) does not answer a Basic challenge over O(protocol=http) unless O(allow_basic_over_http=true); the
+        task fails without sending the password.
       - A service that requires another method refuses the request with error code 8.
       - If not set, the host variable C(helios_auth_method) is used, then the E(HELIOS_AUTH_METHOD) environment
         variable.
     type: str
     choices: [digest, basic, none, auto]
     default: digest
+  allow_basic_over_http:
+    description:
+      - Whether O(auth_method=auto) may answer a service that asks for Basic authentication over O(protocol=http),
+        which sends the password in clear text to anyone on the network path. The task then warns.
+      - With the default V(false) such a task fails before the password is sent; prefer O(protocol=https).
+      - O(auth_method=basic) with O(protocol=http) is taken as the user's choice and only warns.
+      - If not set, the host variable C(helios_allow_basic_over_http) is used, then the
+        E(HELIOS_ALLOW_BASIC_OVER_HTTP) environment variable.
+    type: bool
+    default: false
   validate_certs:
     description:
       - Whether to verify the device's TLS certificate.

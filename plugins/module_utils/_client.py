@@ -22,6 +22,7 @@ from ansible_collections.twon.helios.plugins.module_utils._errors import (
     HeliosApiError,
     HeliosAuthError,
     HeliosTaskEnded,
+    HeliosParameterError,
     HeliosTransportError,
     HeliosUnknownOutcome,
 )
@@ -181,11 +182,13 @@ class HeliosClient:
     """
 
     def __init__(self, host, port=None, protocol='https', username=None, password=None, auth_method='digest',
-                 validate_certs=True, ca_path=None, timeout=10.0, retries=3, backoff=0.25, relay=None,
-                 environment=None):
+                 allow_basic_over_http=False, validate_certs=True, ca_path=None, timeout=10.0, retries=3, backoff=0.25,
+                 relay=None, environment=None):
         self.protocol = protocol
         self.username = username
         self.auth_method = auth_method
+        # auth_method auto answers a Basic challenge over http only when allowed: it would send the password in clear.
+        self.allow_basic_over_http = allow_basic_over_http
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -197,7 +200,8 @@ class HeliosClient:
         self._password = password
         # What identifies the device session (the session server keys its sessions by it).
         self.connection = dict(host=host, port=port, protocol=protocol, username=username, password=password,
-                               auth_method=auth_method, validate_certs=validate_certs, ca_path=ca_path)
+                               auth_method=auth_method, allow_basic_over_http=allow_basic_over_http,
+                               validate_certs=validate_certs, ca_path=ca_path)
         # requests' settings from the environment (request_environment): this process's unless given, as the
         # session server is given the worker's, so that it never reads its own
         self._environment = environment
@@ -336,7 +340,7 @@ class HeliosClient:
                 if body is not None:
                     body.close()
             if response.status_code == 401 and self._awaiting_challenge:
-                self._answer_challenge(response)
+                self._answer_challenge(response, function)
                 continue
             if response.status_code >= 500 and attempt < self.retries:
                 attempt = self._pause(attempt)
@@ -351,13 +355,28 @@ class HeliosClient:
                                     headers=dict(session.headers, **(headers or {}))).prepare()
         return session.send(prepared, timeout=self.timeout, allow_redirects=False, **self._request_settings)
 
-    def _answer_challenge(self, response):
-        """auth_method auto: adopt the scheme named in the first WWW-Authenticate challenge."""
-        self._awaiting_challenge = False
+    def _answer_challenge(self, response, function):
+        """auth_method auto: adopt the scheme named in the first WWW-Authenticate challenge.
+
+        Not Basic over http unless allow_basic_over_http: HeliosParameterError then, and the password is not sent.
+        """
         scheme = response.headers.get('WWW-Authenticate', '').split(' ', 1)[0]
+        if scheme.lower() == 'basic' and self.protocol == 'http' and not self.allow_basic_over_http:
+            raise HeliosParameterError(
+                '%s: the service asks for Basic authentication, which over protocol http would send the password in '
+                'clear text, so it was not sent; set protocol to https, or allow_basic_over_http to true to send it '
+                'anyway' % function)
+        self._awaiting_challenge = False
         self._session.auth = _auth_for(scheme, self.username, self._password)
         if self._session.auth is not None:
             self.auth_method = scheme.lower()
+
+    def cleartext_password_warning(self):
+        """A warning if this client sent (or will send) the password over http with Basic authentication, else None."""
+        if self.protocol == 'http' and self.auth_method == 'basic' and self._password:
+            return ('auth_method basic over protocol http sends the password of user "%s" in clear text to %s: set '
+                    'protocol to https' % (self.username, self.base_url))
+        return None
 
     def _pause(self, attempt):
         time.sleep(min(MAX_BACKOFF, self.backoff * (2 ** attempt)))

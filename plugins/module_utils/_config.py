@@ -12,6 +12,7 @@ import copy
 import functools
 import hashlib
 import os
+import stat
 import tempfile
 
 from ansible_collections.twon.helios.plugins.module_utils import _config_document as document
@@ -137,6 +138,13 @@ def backup_name(host):
     return '%s.xml' % host.replace(':', '_').replace('/', '_')
 
 
+def check_backup_name(name):
+    """HeliosParameterError unless name is a file name, so that the backup stays inside backup_dir."""
+    if name is not None and (name in ('', '.', '..') or '/' in name or '\0' in name):
+        raise HeliosParameterError('backup_name must be a file name inside backup_dir, without a directory part '
+                                   '(no "/", not "." or ".."), got %r' % name)
+
+
 def write_backup(directory, name, device, show_secrets, mask=None, comment=None):
     """Write the device's document (secrets masked by mask unless asked) to directory/name, atomically, mode 0600."""
     path = os.path.join(directory, name)
@@ -144,12 +152,23 @@ def write_backup(directory, name, device, show_secrets, mask=None, comment=None)
     try:
         # exist_ok: the hosts of a play back up into the same new directory at the same time
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        if sha256_of_file(path) == hashlib.sha256(content).hexdigest():
-            return path  # unchanged: leave the file (and its timestamp, and git) alone
+        if _is_regular_file(path) and sha256_of_file(path) == hashlib.sha256(content).hexdigest():
+            # unchanged: leave the file (and its timestamp, and git) alone, but private as a new one would be
+            if os.lstat(path).st_mode & 0o7777 != 0o600:
+                os.chmod(path, 0o600)
+            return path
         write_atomically(path, content, mode=0o600)
     except (IOError, OSError) as exc:
         raise HeliosError('backup_dir: cannot write %s: %s' % (path, exc.strerror or exc))
     return path
+
+
+def _is_regular_file(path):
+    """Whether path is a file itself, not a link to one (a link is replaced by the backup, never followed)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def upload(client, merged):
@@ -184,7 +203,11 @@ def _backup_mask(params, vault, path):
     not rewritten), fingerprinted, or plainly masked."""
     if params['backup_secrets'] == 'vault':
         known = _ciphertexts(path, vault)
-        return lambda value: known.get(value) or vault.encrypt(value)
+
+        def encrypted(value):
+            return known.get(value) or vault.encrypt(value)
+        encrypted.encrypts = True  # a value with a URL password in it is encrypted whole (document.render)
+        return encrypted
     return _mask(vault)
 
 
@@ -229,6 +252,7 @@ def read_back(client, params, device, merged):
 
 def run(params, client, check_mode, diff, vault=None):
     """vault: the run's Ansible Vault secrets (plugin_utils/_vault.py), given only by the action plugin."""
+    check_backup_name(params['backup_name'])
     _vault_for_backup(params, vault)
     desired = desired_document(params, vault)
     device, header = read_device(client)

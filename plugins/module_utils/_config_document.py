@@ -7,7 +7,8 @@ A document is an ElementTree element. Repeated items are told apart by their At 
 (<Switch At="1">), so an element's identity among its siblings is (tag, At). Desired configuration comes
 as XML text or as the same tree in YAML (mappings for sections, a list of mappings with an At key for
 repeated items); both become a document, are overlaid on the device's document and compared in canonical
-form. Secret values are masked for display.
+form. Secrets are masked for display: the values of secret elements, and the password of a URL in any value
+(rtsp://user:password@camera/...).
 
 Private to twon.helios; may change without notice.
 """
@@ -374,36 +375,87 @@ def mismatches(desired, actual):
 
 
 def masked(element, show_secrets=False, mask=None):
-    """A copy with every non-empty secret value replaced by mask(value), by default the constant MASK."""
+    """A copy with every non-empty secret value, and the password of every URL in other values, replaced by
+    mask(value), by default the constant MASK (see render)."""
     result = copy(element)
     if not show_secrets:
-        for node in result.iter():
-            if _is_secret(node):
-                node.text = mask(_value(node)) if mask else MASK
+        _mask_in_place(result, mask or (lambda value: MASK))
     return result
 
 
+def _mask_in_place(element, mask):
+    secret = _secret_value(element)
+    if secret is not None:
+        # the whole content of a secret element is the secret, whatever it is made of
+        for child in list(element):
+            element.remove(child)
+        element.text = mask(secret)
+        return
+    if element.text:
+        element.text = mask_url_passwords(element.text, mask)
+    for child in element:
+        if child.tail:
+            child.tail = mask_url_passwords(child.tail, mask)
+        if isinstance(child.tag, str):
+            _mask_in_place(child, mask)
+
+
+def _secret_value(element):
+    """The text inside a secret element (descendants' included), or None: not a secret element, or empty."""
+    if element.tag not in SECRET_TAGS:
+        return None
+    return ''.join(element.itertext()).strip() or None
+
+
+# The password of a URL's userinfo (scheme://user:password@host/...), up to the last @ before whitespace or a tag:
+# a password with an unencoded @ in it is still masked whole.
+_URL_PASSWORD = re.compile(r'\b([A-Za-z][A-Za-z0-9+.\-]*://[^/?#@:\s<>]*:)([^\s<>]+)@')
+
+
+def mask_url_passwords(text, mask=None):
+    """text with the password of every URL in it replaced by mask(password), by default the constant MASK.
+
+    rtsp://user:pass@camera/stream becomes rtsp://user:********@camera/stream: scheme, user and host stay visible.
+    """
+    mask = mask or (lambda value: MASK)
+    return _URL_PASSWORD.sub(lambda match: '%s%s@' % (match.group(1), mask(match.group(2))), text)
+
+
 def masked_settings(settings):
-    """A copy of a settings tree (the YAML form) with every non-empty secret value masked."""
+    """A copy of a settings tree (the YAML form) with every non-empty secret masked."""
     if isinstance(settings, dict):
-        return dict((key, MASK if key in SECRET_TAGS and not isinstance(value, (dict, list)) and value not in (None, '')
-                     else masked_settings(value)) for key, value in settings.items())
+        return dict((key, MASK if key in SECRET_TAGS and _is_set(value) else masked_settings(value))
+                    for key, value in settings.items())
     if isinstance(settings, list):
         return [masked_settings(item) for item in settings]
+    if isinstance(settings, str):
+        return mask_url_passwords(settings)
     return settings
 
 
-_SECRET_ELEMENT = re.compile(r'<(%s)(\s[^>]*)?>([^<]+)</\1\s*>' % '|'.join(sorted(SECRET_TAGS)))
+def _is_set(value):
+    return value not in (None, '') and value != {} and value != []
+
+
+# In text that does not parse: from a secret element's opening tag to its last closing tag, or else to the end.
+_SECRET_SPAN = re.compile(r'<(%s)(\s[^>]*?)?(?<!/)>(?:.*</\1\s*>|.*\Z)' % '|'.join(sorted(SECRET_TAGS)), re.S)
 
 
 def masked_text(text):
-    """XML text with the value of every secret element masked (the text need not be well-formed)."""
-    return _SECRET_ELEMENT.sub(lambda match: '<%s%s>%s</%s>' % (match.group(1), match.group(2) or '', MASK, match.group(1)),
-                               text)
+    """XML text with every secret masked: what invocation and logs show of the content option.
 
-
-def _is_secret(node):
-    return node.tag in SECRET_TAGS and not _elements(node) and bool(_value(node))
+    Well-formed text is shown as the document parsed from it, masked as any other, so that no CDATA section or
+    comment can hide a secret value from the mask. Text that does not parse (the task fails on it) has everything
+    from a secret element's opening tag up to its last closing tag masked, and every URL's password.
+    """
+    try:
+        return ET.tostring(masked(parse(text)), encoding='unicode')
+    except ConfigDocumentError:
+        pass
+    tag, attributes = 1, 2
+    spans = _SECRET_SPAN.sub(
+        lambda match: '<%s%s>%s</%s>' % (match.group(tag), match.group(attributes) or '', MASK, match.group(tag)), text)
+    return mask_url_passwords(spans)
 
 
 def diff_mask(salt):
@@ -418,8 +470,10 @@ def diff_mask(salt):
 def render(element, show_secrets=True, mask=None, comment=None):
     """Indented XML text, one element per line: what diffs and backups show.
 
-    Unless show_secrets, secret values are replaced by mask(value), by default the constant MASK. comment: text of a
-    comment before the root element (a backup keeps the device's header: model, serial number, versions).
+    Unless show_secrets, secret values, and the passwords of URLs in other values, are replaced by mask(value), by
+    default the constant MASK; a mask that encrypts (its attribute encrypts is true) takes a value with a URL
+    password whole, so that a restore can decrypt it. comment: text of a comment before the root element (a backup
+    keeps the device's header: model, serial number, versions).
     """
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
     if comment:
@@ -431,9 +485,16 @@ def render(element, show_secrets=True, mask=None, comment=None):
 def _render(element, depth, lines, mask):
     indent = '  ' * depth
     attributes = ''.join(' %s="%s"' % (name, _escape(value).replace('"', '&quot;')) for name, value in element.items())
+    secret = _secret_value(element) if mask else None
+    if secret is not None:
+        lines.append('%s<%s%s>%s</%s>' % (indent, element.tag, attributes, _escape(mask(secret)), element.tag))
+        return
     children = _elements(element)
     if not children:
-        text = mask(_value(element)) if mask and _is_secret(element) else _escape(_value(element))
+        text = _value(element)
+        if mask and _URL_PASSWORD.search(text):
+            text = mask(text) if getattr(mask, 'encrypts', False) else mask_url_passwords(text, mask)
+        text = _escape(text)
         lines.append('%s<%s%s>%s</%s>' % (indent, element.tag, attributes, text, element.tag))
         return
     lines.append('%s<%s%s>' % (indent, element.tag, attributes))

@@ -32,6 +32,7 @@ CONNECTION_OPTIONS = _with_env_fallback(dict(
     username=dict(type='str'),
     password=dict(type='str', no_log=True),
     auth_method=dict(type='str', default='digest', choices=['digest', 'basic', 'none', 'auto']),
+    allow_basic_over_http=dict(type='bool', default=False),
     validate_certs=dict(type='bool', default=True),
     ca_path=dict(type='path'),
     timeout=dict(type='float', default=10.0),
@@ -62,7 +63,8 @@ def check_connection_params(params):
 def connection_of(params):
     """What identifies a device session: HeliosClient's arguments other than timeout, retries and relay."""
     return dict((name, params[name]) for name in (
-        'host', 'port', 'protocol', 'username', 'password', 'auth_method', 'validate_certs', 'ca_path'))
+        'host', 'port', 'protocol', 'username', 'password', 'auth_method', 'allow_basic_over_http', 'validate_certs',
+        'ca_path'))
 
 
 def client_from_params(params, relay=None):

@@ -76,12 +76,16 @@ def execute(task, params, check_mode, diff, open_client=client_from_params):
     open_client(params) gives a context manager for the client: by default a new one, closed at the end. The
     action plugin's relays the client's calls to the session server.
     """
+    client = None
     try:
         with open_client(params) as client:
             result = task.run(params, client, check_mode, diff)
+        result.setdefault('changed', False)
     except HeliosError as exc:
-        return dict(exc.result_fields(), failed=True, changed=False, msg=str(exc))
-    result.setdefault('changed', False)
+        result = dict(exc.result_fields(), failed=True, changed=False, msg=str(exc))
+    warning = client.cleartext_password_warning() if client is not None else None
+    if warning:
+        result['warnings'] = list(result.get('warnings', [])) + [warning]
     return result
 
 
@@ -133,11 +137,35 @@ def _module_client(params):
     return client
 
 
+class _TaskModule(AnsibleModule):
+    """AnsibleModule that logs the task's shown parameters (secrets in settings and content masked) instead of the
+    raw ones.
+
+    AnsibleModule logs every invocation to the journal or syslog, masking only the values of no_log options; a
+    password inside a configuration tree is no such value. Its _log_invocation is the one place that builds that
+    line (with its no_log and password heuristics), so it is given the parameters as results show them.
+    """
+
+    def __init__(self, task, **kwargs):
+        self._shown_params = task.shown_params
+        super().__init__(**kwargs)
+
+    def _log_invocation(self):
+        params = self.params
+        self.params = self._shown_params(params)
+        try:
+            super()._log_invocation()
+        finally:
+            self.params = params
+
+
 def run_as_module(task):
     """The body of every module file's main()."""
-    module = AnsibleModule(argument_spec=task.argument_spec, supports_check_mode=True, **task.constraints)
+    module = _TaskModule(task, argument_spec=task.argument_spec, supports_check_mode=True, **task.constraints)
     result = execute(task, module.params, module.check_mode, module._diff, open_client=_module_client)
     result['invocation'] = dict(module_args=task.shown_params(module.params))
+    for warning in result.pop('warnings', []):
+        module.warn(warning)  # exit_json's warnings key is deprecated
     if result.pop('failed', False):
         module.fail_json(**result)
     module.exit_json(**result)

@@ -19,10 +19,12 @@ description:
   - After an upload the document is read back; the task fails naming every desired setting the device did not take.
   - Repeated items (switches, accounts, SIP accounts) are addressed by their C(At) index, for example
     C(<Switch At="1">) in XML or an C(At) key in YAML.
-  - Values of secret elements (passwords, switch codes, PINs, keys) are masked in diffs, results and backups unless
-    O(show_secrets=true). When the run has an Ansible Vault secret, masks in backups and in RV(config) carry a
-    fingerprint, C(******** (hmac:0123456789ab)), an HMAC of the secret under a key derived from the vault secret,
-    which tells nothing about the secret to anyone without the vault secret.
+  - Values of secret elements (passwords, switch codes, PINs, keys), and the password in any URL value (for example
+    C(rtsp://user:password@camera/stream) shows as C(rtsp://user:********@camera/stream)), are masked in diffs,
+    results, backups and the logged invocation unless O(show_secrets=true). When the run has an Ansible Vault secret,
+    masks in backups and in RV(config) carry a fingerprint, C(******** (hmac:0123456789ab)), an HMAC of the secret
+    under a key derived from the vault secret, which tells nothing about the secret to anyone without the vault
+    secret.
   - A desired document may hold such masks (a masked backup or result given back); a mask stands for the device's
     current secret, which is kept, only while its fingerprint matches that secret under the run's vault secrets.
     Any other mask (a plain C(********), a diff's, a secret changed since the backup, another device's, no vault
@@ -31,7 +33,7 @@ description:
   - Values written as Ansible Vault strings (a backup with O(backup_secrets=vault), or a value from
     C(ansible-vault encrypt_string)) are decrypted with the run's vault secrets before they are compared or uploaded.
     Only the action plugin on the controller holds them; run as a module (delegated, C(become)), such a document is
-    refused.
+    refused. In such a backup a value with a URL password in it is encrypted whole.
   - When the upload changes the password of the account the task logs in as (O(username)), the read-back logs in
     with the new password, proving it works.
   - The device's identity (its MAC address) is never taken from the desired document, so a backup restores onto a
@@ -88,7 +90,8 @@ options:
     default: false
   show_secrets:
     description:
-      - Show the values of secret elements in diffs, results and backups instead of masking them.
+      - Show the values of secret elements and the passwords in URLs in diffs, results and backups instead of
+        masking them.
     type: bool
     default: false
   backup:
@@ -96,7 +99,7 @@ options:
       - Write the device's document, as it was before the task, to O(backup_dir) (atomically, mode 0600), with the
         device's comment header (model, serial number, versions) that the C(twon.helios.restore) role checks.
       - An existing backup with the same content is left untouched, so backups kept in git change only when the
-        device did.
+        device did; only its mode is set to 0600 if it was another.
       - With none of O(content), O(src) and O(settings), the task only backs up.
     type: bool
     default: false
@@ -107,6 +110,8 @@ options:
   backup_name:
     description:
       - File name of the backup in O(backup_dir). Defaults to O(host) with the suffix C(.xml).
+      - A file name only, so that the backup stays in O(backup_dir), not a path; a name with C(/), or V(.) or V(..),
+        fails the task before any request to the device.
     type: str
   backup_secrets:
     description:

@@ -36,7 +36,7 @@ FLEETS = {
         dict(ADMIN, privileges=ALL_PRIVILEGES),
         dict(VIEWER, privileges=['switch.monitoring', 'camera.monitoring']),
     ]}),
-    'basic_only': (1, 4, {'services': {name: {'auth': 'basic'} for name in SERVICES}}),
+    'basic_only': (1, 12, {'services': {name: {'auth': 'basic'} for name in SERVICES}}),
     'https_only': (2, 4, {'services': {name: {'connection': 'https'} for name in SERVICES}}),
     'unlicensed': (3, 4, {'licence': False}),
 }

@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from ansible_collections.twon.helios.plugins.module_utils import _config_document as document
-from ansible_collections.twon.helios.plugins.module_utils._config import write_backup
+from ansible_collections.twon.helios.plugins.module_utils._config import check_backup_name, write_backup
+from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosParameterError
 
 DEVICE = b'''<?xml version="1.0" encoding="UTF-8"?>
 <!--
@@ -214,3 +215,66 @@ def test_hosts_backing_up_at_once_into_a_new_directory_all_write_their_file(tmp_
         assert errors == []
         assert sorted(os.listdir(directory)) == ['door-%d.xml' % index for index in range(5)]
         shutil.rmtree(tmp_path / 'new')
+
+
+def test_a_cdata_section_or_a_comment_cannot_hide_a_secret_from_the_mask():
+    text = ('<DeviceDatabase><Phone><Sip At="0"><Password><![CDATA[cdata-secret]]></Password>'
+            '<AuthId>5046</AuthId></Sip></Phone><Switches><Switch At="0"><Code>12<!-- x -->34</Code></Switch>'
+            '</Switches></DeviceDatabase>')
+    shown = document.masked_text(text)
+    assert 'cdata-secret' not in shown and '12' not in shown and '34' not in shown
+    assert '<Password>********</Password>' in shown and '<AuthId>5046</AuthId>' in shown
+    # text that does not parse: from a secret's opening tag to its last closing tag, or to the end, is masked
+    broken = '<DeviceDatabase><Password><![CDATA[a</Password>b-secret]]></Password><Hostname>h</Hostname>'
+    assert document.masked_text(broken) == '<DeviceDatabase><Password>********</Password><Hostname>h</Hostname>'
+    assert document.masked_text('<DeviceDatabase><Pin>unterminated-secret') == '<DeviceDatabase><Pin>********</Pin>'
+    # a secret element's whole content is the secret, even nested in it
+    nested = document.parse('<DeviceDatabase><Password><X>nested-secret</X></Password></DeviceDatabase>')
+    assert 'nested-secret' not in document.render(nested, show_secrets=False)
+    assert 'nested-secret' not in document.masked_text(document.serialize(nested).decode())
+
+
+URL = 'rtsp://cam-user:cam-secret@camera.example/stream'
+MASKED_URL = 'rtsp://cam-user:********@camera.example/stream'
+
+
+@pytest.mark.parametrize('given, shown', [
+    (URL, MASKED_URL),
+    ('http://u:p@ss@host/x y', 'http://u:********@host/x y'),  # an unencoded @ in the password: masked whole
+    ('https://user@host/path', 'https://user@host/path'),  # no password
+    ('http://host:8080/path', 'http://host:8080/path'),
+    ('rtsp://user:@host', 'rtsp://user:@host'),  # an empty password stays visibly empty
+])
+def test_url_passwords_are_masked_keeping_scheme_user_and_host(given, shown):
+    assert document.mask_url_passwords(given) == shown
+
+
+def test_url_passwords_are_masked_wherever_secrets_are(device):
+    device.find('Network').append(document.parse(
+        '<DeviceDatabase><ExternalCameraUrl>%s</ExternalCameraUrl></DeviceDatabase>' % URL)[0])
+    for shown in (document.render(device, show_secrets=False), document.render(device, False, document.diff_mask(b's')),
+                  document.serialize(document.masked(device)).decode(),
+                  str(document.to_settings(document.masked(device)))):
+        assert 'cam-secret' not in shown and 'rtsp://cam-user:********' in shown
+    assert URL in document.render(device, show_secrets=True)
+    assert document.masked_settings({'Camera': {'Url': URL}}) == {'Camera': {'Url': MASKED_URL}}
+    shown = document.masked_text('<DeviceDatabase><Camera><Url>%s</Url></Camera></DeviceDatabase>' % URL)
+    assert MASKED_URL in shown and 'cam-secret' not in shown
+    assert 'cam-secret' not in document.masked_text('<DeviceDatabase><Camera>%s' % URL)  # does not parse
+
+
+def test_an_unchanged_backup_is_made_private(device, tmp_path):
+    path = write_backup(str(tmp_path), 'door.xml', device, show_secrets=False)
+    os.chmod(path, 0o644)
+    stamp = os.stat(path).st_mtime_ns
+    assert write_backup(str(tmp_path), 'door.xml', device, show_secrets=False) == path
+    assert os.stat(path).st_mode & 0o777 == 0o600 and os.stat(path).st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize('name', ['../door.xml', '/tmp/door.xml', 'sub/door.xml', '..', '.', ''])
+def test_backup_name_must_be_a_file_name(name):
+    with pytest.raises(HeliosParameterError, match=r'^backup_name must be a file name inside backup_dir, without a '
+                                                    r'directory part \(no "/", not "\." or "\.\."\), got '):
+        check_backup_name(name)
+    check_backup_name('door-1.xml')
+    check_backup_name(None)

@@ -83,7 +83,7 @@ def test_a_task_option_may_not_shadow_a_connection_option():
 ])
 def test_client_refuses_impossible_connection_options(option, value, message):
     params = dict(host='h', port=None, protocol='https', username=None, password=None, auth_method='none',
-                  validate_certs=True, ca_path=None, timeout=10.0, retries=3)
+                  allow_basic_over_http=False, validate_certs=True, ca_path=None, timeout=10.0, retries=3)
     params[option] = value
     with pytest.raises(HeliosParameterError, match=message):
         client_from_params(params)

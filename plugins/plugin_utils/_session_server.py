@@ -54,6 +54,7 @@ from ansible_collections.twon.helios.plugins.module_utils._client import (
     Reply,
 )
 from ansible_collections.twon.helios.plugins.module_utils._errors import (
+    HeliosParameterError,
     HeliosTaskEnded,
     HeliosTransportError,
     HeliosUnknownOutcome,
@@ -73,6 +74,8 @@ MAX_SESSIONS = 2048
 WATCH_INTERVAL = 0.5
 
 _FRAME = struct.Struct('!II')  # header length, payload length
+# The client's errors that a relayed call ends with, raised again in the worker: most specific first.
+RELAYED_ERRORS = (HeliosTaskEnded, HeliosUnknownOutcome, HeliosTransportError, HeliosParameterError)
 
 # The run's secret, made in the process that imports this module first: Ansible's controller, which loads the
 # action plugins before it forks the workers of a task, so that every worker of the run inherits it.
@@ -176,10 +179,9 @@ class SessionLink:
         header, payload = self._exchange(dict(connection=connection, settings=settings, method=method,
                                               function=function, params=params or {}, acts=acts, once=once,
                                               deadline=self.deadline), _reply_timeout(settings))
-        for key, error in (('task_ended', HeliosTaskEnded), ('unknown_outcome', HeliosUnknownOutcome),
-                           ('transport_error', HeliosTransportError)):
-            if key in header:
-                raise error(header[key])
+        for error in RELAYED_ERRORS:
+            if error.__name__ in header:
+                raise error(header[error.__name__])
         if 'failure' in header:
             # a fault of the server's, which may have come after the call reached the device
             raise RelayLost(header['failure'])
@@ -409,12 +411,9 @@ class SessionServer:
                 try:
                     response = client.send(request['method'], request['function'], request['params'],
                                            acts=request['acts'], once=request['once'])
-                except HeliosTaskEnded as exc:
-                    return dict(task_ended=str(exc)), b''
-                except HeliosUnknownOutcome as exc:
-                    return dict(unknown_outcome=str(exc)), b''
-                except HeliosTransportError as exc:
-                    return dict(transport_error=str(exc)), b''
+                except RELAYED_ERRORS as exc:
+                    kind = next(error for error in RELAYED_ERRORS if isinstance(exc, error))
+                    return {kind.__name__: str(exc)}, b''
                 finally:
                     client.act_guard = None
                 header = dict(status=response.status_code, reason=response.reason,

@@ -169,8 +169,10 @@ class HeliosClient:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
-        address = '[%s]' % host if ':' in host and not host.startswith('[') else host
-        self.base_url = '%s://%s:%d' % (protocol, address, port or DEFAULT_PORTS[protocol])
+        # The one check of the host (a name or an address and nothing else), also for clients made directly; imported
+        # here because _connection imports this module.
+        from ansible_collections.twon.helios.plugins.module_utils._connection import url_host
+        self.base_url = '%s://%s:%d' % (protocol, url_host(host), port or DEFAULT_PORTS[protocol])
         # verify is passed with every request: REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE silently override
         # Session.verify (psf/requests#3829) but not a per-request value other than True.
         self.verify = (ca_path or True) if validate_certs else False

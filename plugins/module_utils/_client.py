@@ -49,6 +49,54 @@ UNKNOWN_OUTCOME = ('the call acts on the device each time it is made, so it was 
                    'may not have acted, check it before you run the task again')
 
 
+# What the result of each function the collection reads holds by the manual (chapter 5): a field, or with list[].field
+# a field of every item of a list. A reply without one of them is not the device's, or not its reply to this call.
+# Functions documented to reply without a result (switch/ctrl, io/ctrl, system/restart, ...) need only success.
+RESULT_FIELDS = {
+    'system/info': ('variant', 'serialNumber', 'hwVersion', 'swVersion'),
+    'system/status': ('systemTime', 'upTime'),
+    'firmware': ('version',),
+    'switch/caps': ('switches[].switch', 'switches[].enabled'),
+    'switch/status': ('switches[].switch', 'switches[].active'),
+    'io/caps': ('ports[].port', 'ports[].type'),
+    'io/status': ('ports[].port', 'ports[].state'),
+    'phone/status': ('accounts[].account', 'accounts[].registered'),
+    'call/status': ('sessions[].session', 'sessions[].direction', 'sessions[].state'),
+    'call/dial': ('session',),
+    'camera/caps': ('jpegResolution[].width', 'jpegResolution[].height', 'sources[].source'),
+    'display/caps': ('displays[].display', 'displays[].resolution.width', 'displays[].resolution.height'),
+}
+# A function of RESULT_FIELDS called with one of these parameters replies with just one item in the list.
+ONE_ITEM_LISTS = {'switch': 'switches', 'port': 'ports', 'account': 'accounts', 'session': 'sessions'}
+NOT_DOCUMENTED = 'not the reply the HTTP API documents'
+
+
+def _holds(value, path):
+    """Whether value holds the field path of RESULT_FIELDS (not null)."""
+    if not path:
+        return value is not None
+    head, _, rest = path.partition('.')
+    if head.endswith('[]'):
+        items = value.get(head[:-2]) if isinstance(value, dict) else None
+        return isinstance(items, list) and all(_holds(item, rest) for item in items)
+    return isinstance(value, dict) and _holds(value.get(head), rest)
+
+
+def _checked_result(function, params, payload):
+    """The result of a successful reply to function called with params; HeliosTransportError unless it holds what
+    the manual documents for it."""
+    result = payload.get('result')
+    for path in RESULT_FIELDS.get(function, ()):
+        if not _holds(result, path):
+            raise HeliosTransportError("%s: the device's reply lacks result.%s: %s" % (function, path, NOT_DOCUMENTED))
+    if function in RESULT_FIELDS:
+        for param, key in ONE_ITEM_LISTS.items():
+            if param in params and isinstance(result.get(key), list) and len(result[key]) != 1:
+                raise HeliosTransportError("%s: the device's reply holds %d items in result.%s for %s=%s, not one: %s"
+                                           % (function, len(result[key]), key, param, params[param], NOT_DOCUMENTED))
+    return result if isinstance(result, dict) else {}
+
+
 class RelayUnavailable(Exception):
     """The process a client relays its calls through cannot take them; the client calls the device itself."""
 
@@ -227,7 +275,7 @@ class HeliosClient:
 
     def get(self, function, **params):
         """Call a GET function; return its result object ({} for replies without parameters)."""
-        return self._json_result(function, self._request('GET', function, params))
+        return self._json_result(function, params, self._request('GET', function, params))
 
     def act(self, function, **params):
         """Call a GET function that acts each time it is called (a trigger, a dial, a restart), as get() does.
@@ -236,14 +284,14 @@ class HeliosClient:
         reply) is not retried, since a second call would act a second time: HeliosUnknownOutcome says the device
         may or may not have acted. Failures to connect are retried as for any call.
         """
-        return self._json_result(function, self._request('GET', function, params, once=True))
+        return self._json_result(function, params, self._request('GET', function, params, once=True))
 
     def delete(self, function, **params):
-        return self._json_result(function, self._request('DELETE', function, params))
+        return self._json_result(function, params, self._request('DELETE', function, params))
 
     def upload(self, function, blob_name, path, filename, content_type, **params):
         """PUT a file from disk as the blob parameter blob_name, streamed."""
-        return self._json_result(function, self._request(
+        return self._json_result(function, params, self._request(
             'PUT', function, params,
             body_factory=lambda: MultipartBody(files={blob_name: (filename, path, content_type)})))
 
@@ -252,7 +300,7 @@ class HeliosClient:
         response = self._request('GET', function, params)
         if response.status_code == 200 and not response.headers.get('Content-Type', '').startswith('application/json'):
             return response.content
-        self._json_result(function, response)
+        self._json_result(function, params, response)
         raise HeliosTransportError('%s: the device sent a JSON reply instead of data' % function)
 
     # Transport.
@@ -345,7 +393,7 @@ class HeliosClient:
         parts = urlsplit(prepend_scheme_if_needed(proxy, 'http'))
         return '%s://%s' % (parts.scheme, parts.netloc.rpartition('@')[2])
 
-    def _json_result(self, function, response):
+    def _json_result(self, function, params, response):
         try:
             payload = response.json()
         except ValueError:
@@ -359,4 +407,4 @@ class HeliosClient:
             raise HeliosTransportError('%s: %s answered HTTP %d %s, not an HTTP API reply%s' % (
                 function, self.base_url, response.status_code, response.reason,
                 ' (after %d retries)' % self.retries if response.status_code >= 500 and self.retries else ''))
-        return payload.get('result') or {}
+        return _checked_result(function, params, payload)

@@ -1,4 +1,5 @@
-"""The host is a host: a DNS name or an IP address, refused before any request when it is anything more."""
+"""The host is a host: a DNS name or an IP address, refused before any request when it is anything more; and a
+reply that is not what the HTTP API documents fails the task, never an empty success."""
 
 from __future__ import annotations
 
@@ -73,3 +74,65 @@ def test_anything_but_a_name_or_an_address_is_refused_before_any_request(device,
     before = api_requests(device)
     run = ansible(device, 'info_at', info_host=host)
     assert_refused_before_any_request(run, device, shown, before)
+
+
+# helios_info's functions -> the first field the manual documents for its result
+INFO_FUNCTIONS = {
+    'system/info': 'variant',
+    'system/status': 'systemTime',
+    'switch/caps': 'switches[].switch',
+    'switch/status': 'switches[].switch',
+    'io/caps': 'ports[].port',
+    'io/status': 'ports[].port',
+    'phone/status': 'accounts[].account',
+    'call/status': 'sessions[].session',
+    'camera/caps': 'jpegResolution[].width',
+    'display/caps': 'displays[].display',
+}
+
+
+def lacks(function, field):
+    return "%s: the device's reply lacks result.%s: not the reply the HTTP API documents" % (function, field)
+
+
+def test_info_fails_on_a_reply_without_the_documented_result(devices, ansible):
+    # each device answers one function with a bare success
+    faulty = dict(zip(INFO_FUNCTIONS, devices(len(INFO_FUNCTIONS)), strict=True))
+    for function, device in faulty.items():
+        device.faults(reply={'success': True}, path='/api/' + function)
+    run = ansible(list(faulty.values()), 'info')
+    assert run.rc != 0
+    for function, device in faulty.items():
+        result = run.result(device.name)
+        assert result['msg'] == lacks(function, INFO_FUNCTIONS[function]), result
+
+
+def test_info_fails_on_a_reply_with_part_of_the_result(device, ansible):
+    device.faults(reply={'success': True, 'result': {'variant': '2N IP Verso', 'swVersion': '2.11.0.0.1'}},
+                  path='/api/system/info')
+    run = ansible(device, 'info', gather_subset=['system'])
+    assert run.result(device.name)['msg'] == lacks('system/info', 'serialNumber')
+
+
+@pytest.mark.parametrize('reply, message', [
+    ({'success': True}, lacks('switch/status', 'switches[].switch')),
+    ({'success': True, 'result': {'switches': [{'switch': 2}]}}, lacks('switch/status', 'switches[].active')),
+    ({'success': True, 'result': {'switches': []}},
+     "switch/status: the device's reply holds 0 items in result.switches for switch=2, not one: "
+     "not the reply the HTTP API documents"),
+], ids=['no result', 'no active', 'no switch'])
+def test_switch_fails_on_a_status_reply_without_the_documented_result(device, ansible, reply, message):
+    device.faults(reply=reply, path='/api/switch/status')
+    run = ansible(device, 'switch', switch=2, state='active')
+    assert run.rc != 0
+    assert run.result(device.name)['msg'] == message
+    assert device.switch_active(2) is False
+
+
+def test_io_fails_on_a_status_reply_without_the_documented_result(device, ansible):
+    device.faults(reply={'success': True}, path='/api/io/status')
+    run = ansible(device, 'io', output='relay1', state='active')
+    assert run.rc != 0
+    assert run.result(device.name)['msg'] == lacks('io/status', 'ports[].port')
+    assert device.port_state('relay1') == 0
+

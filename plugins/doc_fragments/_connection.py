@@ -12,7 +12,11 @@ class ModuleDocFragment:
 options:
   host:
     description:
-      - Address or DNS name of the intercom.
+      - DNS name, IPv4 address or IPv6 address of the intercom, for example V(door1.example.com), V(192.0.2.10),
+        V(2001:db8::10) or V([2001:db8::10]).
+      - Nothing else is accepted, so that the value cannot change where requests go. A scheme (V(https://)), a port
+        (V(:443)), a path, a query, a fragment, a user (V(admin@)), an IPv6 zone index (V(%eth0)), spaces or
+        control characters fail the task before any request. The port goes in O(port).
       - If not set, the host variable C(helios_host) is used, then the E(HELIOS_HOST) environment variable.
       - If none is set, the inventory host's address is used as a connection plugin would use it, that is
         C(ansible_host), else C(inventory_hostname). So a play against an inventory of intercoms needs no O(host).

@@ -52,6 +52,54 @@ UNKNOWN_OUTCOME = ('the call acts on the device each time it is made, so it was 
                    'may not have acted, check it before you run the task again')
 
 
+# What the result of each function the collection reads holds by the manual (chapter 5): a field, or with list[].field
+# a field of every item of a list. A reply without one of them is not the device's, or not its reply to this call.
+# Functions documented to reply without a result (switch/ctrl, io/ctrl, system/restart, ...) need only success.
+RESULT_FIELDS = {
+    'system/info': ('variant', 'serialNumber', 'hwVersion', 'swVersion'),
+    'system/status': ('systemTime', 'upTime'),
+    'firmware': ('version',),
+    'switch/caps': ('switches[].switch', 'switches[].enabled'),
+    'switch/status': ('switches[].switch', 'switches[].active'),
+    'io/caps': ('ports[].port', 'ports[].type'),
+    'io/status': ('ports[].port', 'ports[].state'),
+    'phone/status': ('accounts[].account', 'accounts[].registered'),
+    'call/status': ('sessions[].session', 'sessions[].direction', 'sessions[].state'),
+    'call/dial': ('session',),
+    'camera/caps': ('jpegResolution[].width', 'jpegResolution[].height', 'sources[].source'),
+    'display/caps': ('displays[].display', 'displays[].resolution.width', 'displays[].resolution.height'),
+}
+# A function of RESULT_FIELDS called with one of these parameters replies with just one item in the list.
+ONE_ITEM_LISTS = {'switch': 'switches', 'port': 'ports', 'account': 'accounts', 'session': 'sessions'}
+NOT_DOCUMENTED = 'not the reply the HTTP API documents'
+
+
+def _holds(value, path):
+    """Whether value holds the field path of RESULT_FIELDS (not null)."""
+    if not path:
+        return value is not None
+    head, _, rest = path.partition('.')
+    if head.endswith('[]'):
+        items = value.get(head[:-2]) if isinstance(value, dict) else None
+        return isinstance(items, list) and all(_holds(item, rest) for item in items)
+    return isinstance(value, dict) and _holds(value.get(head), rest)
+
+
+def _checked_result(function, params, payload):
+    """The result of a successful reply to function called with params; HeliosTransportError unless it holds what
+    the manual documents for it."""
+    result = payload.get('result')
+    for path in RESULT_FIELDS.get(function, ()):
+        if not _holds(result, path):
+            raise HeliosTransportError("%s: the device's reply lacks result.%s: %s" % (function, path, NOT_DOCUMENTED))
+    if function in RESULT_FIELDS:
+        for param, key in ONE_ITEM_LISTS.items():
+            if param in params and isinstance(result.get(key), list) and len(result[key]) != 1:
+                raise HeliosTransportError("%s: the device's reply holds %d items in result.%s for %s=%s, not one: %s"
+                                           % (function, len(result[key]), key, param, params[param], NOT_DOCUMENTED))
+    return result if isinstance(result, dict) else {}
+
+
 class RelayUnavailable(Exception):
     """The process a client relays its calls through cannot take them; the client calls the device itself."""
 
@@ -192,8 +240,10 @@ class HeliosClient:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
-        address = '[%s]' % host if ':' in host and not host.startswith('[') else host
-        self.base_url = '%s://%s:%d' % (protocol, address, port or DEFAULT_PORTS[protocol])
+        # The one check of the host (a name or an address and nothing else), also for clients made directly; imported
+        # here because _connection imports this module.
+        from ansible_collections.twon.helios.plugins.module_utils._connection import url_host
+        self.base_url = '%s://%s:%d' % (protocol, url_host(host), port or DEFAULT_PORTS[protocol])
         # verify is passed with every request: REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE silently override
         # Session.verify (psf/requests#3829) but not a per-request value other than True.
         self.verify = (ca_path or True) if validate_certs else False
@@ -258,7 +308,7 @@ class HeliosClient:
 
     def get(self, function, **params):
         """Call a GET function; return its result object ({} for replies without parameters)."""
-        return self._json_result(function, self._request('GET', function, params))
+        return self._json_result(function, params, self._request('GET', function, params))
 
     def act(self, function, repeatable=False, **params):
         """Call a GET function that acts on the device (a switch, an output, a call, a restart), as get() does.
@@ -269,15 +319,16 @@ class HeliosClient:
         HeliosUnknownOutcome says the device may or may not have acted. Failures to connect are retried as for
         any call.
         """
-        return self._json_result(function, self._request('GET', function, params, acts=True, once=not repeatable))
+        return self._json_result(function, params, self._request('GET', function, params, acts=True,
+                                                                 once=not repeatable))
 
     def delete(self, function, **params):
         """Call a DELETE function (it acts, and deleting twice is the same as once)."""
-        return self._json_result(function, self._request('DELETE', function, params, acts=True))
+        return self._json_result(function, params, self._request('DELETE', function, params, acts=True))
 
     def upload(self, function, blob_name, path, filename, content_type, **params):
         """PUT a file from disk as the blob parameter blob_name, streamed (it acts)."""
-        return self._json_result(function, self._request(
+        return self._json_result(function, params, self._request(
             'PUT', function, params, acts=True,
             body_factory=lambda: MultipartBody(files={blob_name: (filename, path, content_type)})))
 
@@ -286,7 +337,7 @@ class HeliosClient:
         response = self._request('GET', function, params)
         if response.status_code == 200 and not response.headers.get('Content-Type', '').startswith('application/json'):
             return response.content
-        self._json_result(function, response)
+        self._json_result(function, params, response)
         raise HeliosTransportError('%s: the device sent a JSON reply instead of data' % function)
 
     # Transport.
@@ -403,7 +454,7 @@ class HeliosClient:
         parts = urlsplit(prepend_scheme_if_needed(proxy, 'http'))
         return '%s://%s' % (parts.scheme, parts.netloc.rpartition('@')[2])
 
-    def _json_result(self, function, response):
+    def _json_result(self, function, params, response):
         try:
             payload = response.json()
         except ValueError:
@@ -417,4 +468,4 @@ class HeliosClient:
             raise HeliosTransportError('%s: %s answered HTTP %d %s, not an HTTP API reply%s' % (
                 function, self.base_url, response.status_code, response.reason,
                 ' (after %d retries)' % self.retries if response.status_code >= 500 and self.retries else ''))
-        return payload.get('result') or {}
+        return _checked_result(function, params, payload)

@@ -9,6 +9,9 @@ Private to twon.helios; may change without notice.
 
 from __future__ import annotations
 
+import ipaddress
+import re
+
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.twon.helios.plugins.module_utils._client import (
@@ -18,6 +21,17 @@ from ansible_collections.twon.helios.plugins.module_utils._client import (
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosParameterError
 
 ENV_PREFIX = 'HELIOS_'
+
+# RFC 1123 host name: dot-separated labels of letters, digits and hyphens, 1-63 characters each, neither starting nor
+# ending with a hyphen; at most 253 characters, plus an optional trailing dot.
+_LABEL = r'[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
+_HOST_NAME = re.compile(r'%s(?:\.%s)*' % (_LABEL, _LABEL))
+# Longest host value a message shows whole.
+_SHOWN_HOST_LENGTH = 100
+_HOST_ALLOWED = ('a DNS name, an IPv4 or an IPv6 address, without scheme, port, path, query or user (the port goes in '
+                'the port option)')
+_HOST_SOURCES = ('the host option, else the helios_host host variable, else the HELIOS_HOST environment variable, '
+                'else the inventory host\'s ansible_host or inventory_hostname')
 
 
 def _with_env_fallback(options):
@@ -45,6 +59,42 @@ CONNECTION_REQUIRED_IF = [
 ]
 
 
+def _shown_host(value):
+    """value for a message: quoted, control characters escaped, any user part (it may hold a password) hidden."""
+    user, at, rest = value.rpartition('@')
+    shown = '***@' + rest if at else value
+    if len(shown) > _SHOWN_HOST_LENGTH:
+        return repr(shown[:_SHOWN_HOST_LENGTH]) + '...'
+    return repr(shown)
+
+
+def url_host(value):
+    """host as the host part of a URL (an IPv6 address in brackets); HeliosParameterError unless it is a DNS name,
+    an IPv4 address or an IPv6 address, with or without brackets, and nothing else.
+
+    The host is put into every request's URL: anything more (a scheme, a port, a path, a query, a fragment, a user)
+    would change where the requests go, so it is refused before any request.
+    """
+    # No spaces, control or non-ASCII characters, and no IPv6 zone index (ipaddress takes anything after a %).
+    if isinstance(value, str) and value.isascii() and value.isprintable() and not set(value) & set(' %'):
+        bracketed = value.startswith('[') and value.endswith(']')
+        try:
+            address = ipaddress.ip_address(value[1:-1] if bracketed else value)
+        except ValueError:
+            address = None
+        if address is not None and address.version == 6:
+            return '[%s]' % (value[1:-1] if bracketed else value)
+        if address is not None and not bracketed:
+            return value
+        # A name whose last label is all digits is no host name (RFC 1123 2.1, RFC 3696 2): resolvers read 10.1 or
+        # 2130706433 as IPv4 addresses.
+        name = value[:-1] if value.endswith('.') else value
+        if len(name) <= 253 and _HOST_NAME.fullmatch(name) and not name.rpartition('.')[2].isdigit():
+            return value
+    raise HeliosParameterError('host must be %s; got %s. host is taken from %s' % (
+        _HOST_ALLOWED, _shown_host(str(value)), _HOST_SOURCES))
+
+
 def check_connection_params(params):
     """HeliosError if validated connection parameters cannot work."""
     if not HAS_REQUESTS:
@@ -52,6 +102,7 @@ def check_connection_params(params):
     if not params['host']:
         # A playbook task always has one (the action plugin defaults it to the inventory host's address).
         raise HeliosParameterError('host is required: set the host option or the HELIOS_HOST environment variable')
+    url_host(params['host'])
     if params['port'] is not None and not 0 < params['port'] < 65536:
         raise HeliosParameterError('port must be between 1 and 65535, got %d' % params['port'])
     if params['timeout'] <= 0:

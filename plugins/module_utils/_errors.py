@@ -75,7 +75,8 @@ class HeliosAuthError(HeliosError):
 
 
 class HeliosTransportError(HeliosError):
-    """No usable HTTP reply: connection refused or dropped, timeout, TLS failure, HTTP 5xx, or not the HTTP API."""
+    """No usable HTTP reply: connection refused or dropped, timeout, TLS failure, HTTP 5xx, not the HTTP API, or a
+    reply that lacks what the HTTP API documents for the function."""
 
 
 class HeliosUnknownOutcome(HeliosTransportError):

@@ -12,8 +12,8 @@ from ansible_collections.twon.helios.plugins.module_utils._client import HeliosC
 from ansible_collections.twon.helios.plugins.module_utils._connection import client_from_params, url_host
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosParameterError
 
-PARAMS = dict(port=None, protocol='https', username=None, password=None, auth_method='none', validate_certs=True,
-              ca_path=None, timeout=10.0, retries=3)
+PARAMS = dict(port=None, protocol='https', username=None, password=None, auth_method='none',
+              allow_basic_over_http=False, validate_certs=True, ca_path=None, timeout=10.0, retries=3)
 LONGEST_LABEL = 'a' * 63
 # 253 characters: four labels of 63 and a dot between each, less 3
 LONGEST_NAME = '.'.join([LONGEST_LABEL] * 3 + ['b' * 61])

@@ -92,5 +92,5 @@ def _acts_each_run(args):
 TASK = HeliosTask(run, dict(
     state=dict(type='str', required=True, choices=list(ACTIONS)),
     number=dict(type='str'),
-    session=dict(type='int'),
+    session=dict(type='int', range=dict(min=1)),
 ), required_if=[('state', 'dialed', ('number',)), ('state', 'answered', ('session',))], acts_each_run=_acts_each_run)

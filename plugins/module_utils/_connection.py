@@ -9,6 +9,8 @@ Private to twon.helios; may change without notice.
 
 from __future__ import annotations
 
+import os
+
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.twon.helios.plugins.module_utils._client import (
@@ -16,6 +18,7 @@ from ansible_collections.twon.helios.plugins.module_utils._client import (
     HeliosClient,
 )
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosParameterError
+from ansible_collections.twon.helios.plugins.module_utils._options import check_values
 
 ENV_PREFIX = 'HELIOS_'
 
@@ -25,17 +28,19 @@ def _with_env_fallback(options):
     return {name: dict(spec, fallback=(env_fallback, [ENV_PREFIX + name.upper()])) for name, spec in options.items()}
 
 
+# range: checked by _options.check_values (Ansible never sees the key); ca_path is checked in check_connection_params,
+# since it is ignored without validate_certs.
 CONNECTION_OPTIONS = _with_env_fallback(dict(
     host=dict(type='str'),
-    port=dict(type='int'),
+    port=dict(type='int', range=dict(min=1, max=65535)),
     protocol=dict(type='str', default='https', choices=['https', 'http']),
     username=dict(type='str'),
     password=dict(type='str', no_log=True),
     auth_method=dict(type='str', default='digest', choices=['digest', 'basic', 'none', 'auto']),
     validate_certs=dict(type='bool', default=True),
     ca_path=dict(type='path'),
-    timeout=dict(type='float', default=10.0),
-    retries=dict(type='int', default=3),
+    timeout=dict(type='float', default=10.0, range=dict(above=0, max=3600, unit='seconds')),
+    retries=dict(type='int', default=3, range=dict(min=0, max=10)),
 ))
 
 CONNECTION_REQUIRED_IF = [
@@ -51,12 +56,16 @@ def check_connection_params(params):
     if not params['host']:
         # A playbook task always has one (the action plugin defaults it to the inventory host's address).
         raise HeliosParameterError('host is required: set the host option or the HELIOS_HOST environment variable')
-    if params['port'] is not None and not 0 < params['port'] < 65536:
-        raise HeliosParameterError('port must be between 1 and 65535, got %d' % params['port'])
-    if params['timeout'] <= 0:
-        raise HeliosParameterError('timeout must be a positive number of seconds, got %s' % params['timeout'])
-    if params['retries'] < 0:
-        raise HeliosParameterError('retries must be 0 or more, got %d' % params['retries'])
+    check_values(CONNECTION_OPTIONS, params)
+    ca_path = params['ca_path']
+    if params['validate_certs'] and params['protocol'] == 'https' and ca_path is not None:
+        # requests would fail every request with "Could not find a suitable TLS CA certificate bundle"
+        if not os.path.exists(ca_path):
+            raise HeliosParameterError('ca_path: %s does not exist; set it to the PEM file of the CA that signed the '
+                                       "device's certificate (or set validate_certs to false)" % ca_path)
+        if not os.access(ca_path, os.R_OK):
+            raise HeliosParameterError('ca_path: %s cannot be read (permission denied); make it readable for the '
+                                       'user that runs the task' % ca_path)
 
 
 def connection_of(params):

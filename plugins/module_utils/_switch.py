@@ -56,6 +56,6 @@ def _acts_each_run(args):
 
 
 TASK = HeliosTask(run, dict(
-    switch=dict(type='int', required=True),
+    switch=dict(type='int', required=True, range=dict(min=1)),
     state=dict(type='str', required=True, choices=list(ACTIONS)),
 ), acts_each_run=_acts_each_run)

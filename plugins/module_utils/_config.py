@@ -19,26 +19,37 @@ from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTas
 
 
 def desired_document(params):
-    """The desired document from content, src or settings (None: back up only); HeliosParameterError before any
-    request."""
+    """The desired document from content, src or settings (None: back up only), and the values of settings that
+    YAML typed (see document.check_yaml_types); HeliosParameterError before any request."""
     if all(params[name] is None for name in ('content', 'src', 'settings')):
         if not params['backup']:
             raise HeliosParameterError('one of content, src or settings is required (or backup=true alone, to only '
                                        'back up the configuration)')
-        return None
+        return None, []
+    typed = []
     try:
         if params['settings'] is not None:
-            return document.from_settings(params['settings'])
+            desired = document.from_settings(params['settings'], typed)
+            check_yaml_types(typed)
+            return desired, typed
         if params['src'] is not None:
             try:
                 with open(params['src'], 'rb') as stream:
-                    return document.parse(stream.read())
+                    return document.parse(stream.read()), typed
             except (IOError, OSError) as exc:
                 raise HeliosParameterError('src: cannot read %s: %s' % (params['src'], exc.strerror or exc))
-        return document.parse(params['content'])
+        return document.parse(params['content']), typed
     except document.ConfigDocumentError as exc:
         option = next(name for name in ('settings', 'src', 'content') if params[name] is not None)
         raise HeliosParameterError('%s: %s' % (option, exc))
+
+
+def check_yaml_types(typed, device=None):
+    """HeliosParameterError for the settings values whose YAML type may have changed what was written."""
+    try:
+        document.check_yaml_types(typed, device)
+    except document.ConfigDocumentError as exc:
+        raise HeliosParameterError(str(exc)) from None
 
 
 def read_device_document(client):
@@ -68,20 +79,36 @@ def write_backup(directory, name, device, show_secrets):
     return path
 
 
+# Why an upload whose reply was lost fails (HeliosClient.upload sends it once).
+UPLOAD_OUTCOME_UNKNOWN = ('the upload was not repeated: the device may or may not have applied the configuration. Run '
+                          'the task again to compare the device with the desired configuration (with --check --diff '
+                          'to only look)')
+
+
 def upload(client, merged):
-    """PUT the document as blob-cfg, from a temporary file (the client streams uploads from disk)."""
+    """PUT the document as blob-cfg, from a temporary file (the client streams uploads from disk), once."""
     fd, temporary = tempfile.mkstemp(prefix='helios-config-', suffix='.xml')
     try:
         with os.fdopen(fd, 'wb') as stream:
             stream.write(document.serialize(merged))
-        client.upload('config', 'blob-cfg', temporary, 'config.xml', 'application/xml')
+        client.upload('config', 'blob-cfg', temporary, 'config.xml', 'application/xml',
+                      unknown_outcome=UPLOAD_OUTCOME_UNKNOWN)
     finally:
         os.unlink(temporary)
 
 
+def check_backup_name(name):
+    """A backup_name is a file name in backup_dir, not a path: refused before any request otherwise."""
+    if name is not None and (not name or '/' in name or name in ('.', '..')):
+        raise HeliosParameterError('backup_name must be a file name without "/" (the file goes in backup_dir), got "%s"'
+                                   % name)
+
+
 def run(params, client, check_mode, diff):
-    desired = desired_document(params)
+    check_backup_name(params['backup_name'])
+    desired, typed = desired_document(params)
     device = read_device_document(client)
+    check_yaml_types(typed, device)
     if desired is None:
         merged, new_paths = device, []
     elif params['mode'] == 'replace':
@@ -134,13 +161,13 @@ def shown_params(params):
 
 TASK = HeliosTask(run, dict(
     content=dict(type='str'),
-    src=dict(type='path'),
+    src=dict(type='path', local_path='file'),
     settings=dict(type='dict'),
     mode=dict(type='str', default='merge', choices=['merge', 'replace']),
     allow_new=dict(type='bool', default=False),
     show_secrets=dict(type='bool', default=False),
     backup=dict(type='bool', default=False),
-    backup_dir=dict(type='path'),
+    backup_dir=dict(type='path', local_path='directory'),
     backup_name=dict(type='str'),
     return_content=dict(type='bool', default=False),
 ), mutually_exclusive=[('content', 'src', 'settings')],

@@ -24,7 +24,7 @@ options:
     type: str
   port:
     description:
-      - TCP port of the HTTP API.
+      - TCP port of the HTTP API, V(1) to V(65535).
       - Defaults to V(443) for O(protocol=https) and V(80) for O(protocol=http).
       - If not set, the host variable C(helios_port) is used, then the E(HELIOS_PORT) environment variable.
     type: int
@@ -85,22 +85,23 @@ options:
     description:
       - PEM file with the certificate authorities to verify the device's certificate with, instead of the
         system's.
-      - Ignored when O(validate_certs=false).
+      - Ignored when O(validate_certs=false) or O(protocol=http); otherwise the file must exist and be readable, or
+        the task fails before any request.
       - If not set, the host variable C(helios_ca_path) is used, then the E(HELIOS_CA_PATH) environment variable.
     type: path
   timeout:
     description:
-      - Seconds to wait for the connection and for each reply.
+      - Seconds to wait for the connection and for each reply; more than V(0), at most V(3600).
       - If not set, the host variable C(helios_timeout) is used, then the E(HELIOS_TIMEOUT) environment variable.
     type: float
     default: 10.0
   retries:
     description:
       - How many times a request is repeated after a connection fault (refused, dropped, timed out) or an HTTP
-        5xx reply, with exponential backoff (0.25 s, 0.5 s, 1 s, ... at most 5 s).
+        5xx reply, with exponential backoff (0.25 s, 0.5 s, 1 s, ... at most 5 s). V(0) to V(10).
       - A reply in which the device reports an error is never repeated.
-      - A request that acts each time it is made (a trigger, a dial, a restart, a factory reset, applying firmware)
-        is repeated only when it could not connect. After a later fault the device may have had it, and a repeat
+      - A request that acts each time it is made (a trigger, a dial, a restart, a factory reset, applying firmware,
+        an upload of a configuration, firmware image or display image) is repeated only when it could not connect. After a later fault the device may have had it, and a repeat
         would act twice; what the task does then is described with the module's options.
       - If not set, the host variable C(helios_retries) is used, then the E(HELIOS_RETRIES) environment variable.
     type: int
@@ -125,6 +126,10 @@ notes:
   - >-
     Run as ordinary modules on a local connection, they need an interpreter with C(requests); set
     C(ansible_python_interpreter) to V({{ ansible_playbook_python }}).
+  - >-
+    Option values are checked before any request to the device: numbers against their ranges (a YAML boolean such
+    as V(yes) is not taken for a number), paths for the files and directories they must name, and every string
+    for null bytes. The task fails naming the option and what it accepts.
   - >-
     When the device refuses a request, the task fails with a message such as
     C(switch/ctrl: invalid parameter value (code 12, param "switch")) and returns C(error) with the

@@ -88,5 +88,5 @@ def run(params, client, check_mode, diff):
 TASK = HeliosTask(run, dict(
     state=dict(type='str', required=True, choices=list(ACTIONS)),
     number=dict(type='str'),
-    session=dict(type='int'),
+    session=dict(type='int', range=dict(min=1)),
 ), required_if=[('state', 'dialed', ('number',)), ('state', 'answered', ('session',))])

@@ -9,7 +9,6 @@ Private to twon.helios; may change without notice.
 from __future__ import annotations
 
 import hashlib
-import os
 
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosParameterError
 from ansible_collections.twon.helios.plugins.module_utils._files import sha256_of_file, write_atomically
@@ -31,8 +30,6 @@ def _check_request(params, caps):
 
 def run(params, client, check_mode, diff):
     dest = params['dest']
-    if os.path.isdir(dest):
-        raise HeliosParameterError('dest %s is a directory; give the path of the JPEG file to write' % dest)
     _check_request(params, client.get('camera/caps'))
     query = dict(width=params['width'], height=params['height'])
     if params['source'] is not None:
@@ -48,8 +45,8 @@ def run(params, client, check_mode, diff):
 
 
 TASK = HeliosTask(run, dict(
-    dest=dict(type='path', required=True),
-    width=dict(type='int', default=640),
-    height=dict(type='int', default=480),
+    dest=dict(type='path', required=True, local_path='output'),
+    width=dict(type='int', default=640, range=dict(min=1, max=10000)),
+    height=dict(type='int', default=480, range=dict(min=1, max=10000)),
     source=dict(type='str'),
 ))

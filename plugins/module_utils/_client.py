@@ -50,6 +50,9 @@ MAX_BACKOFF = 5.0
 # Why a call that acts each time it is made (see HeliosClient.act) failed rather than being made again.
 UNKNOWN_OUTCOME = ('the call acts on the device each time it is made, so it was not repeated: the device may or '
                    'may not have acted, check it before you run the task again')
+# The same for an upload (configuration, firmware, image), unless the caller says what it means there.
+UNKNOWN_UPLOAD_OUTCOME = ('an upload acts on the device, so it was not repeated: the device may or may not have taken '
+                          'it, check it before you run the task again')
 
 
 # What the result of each function the collection reads holds by the manual (chapter 5): a field, or with list[].field
@@ -326,11 +329,17 @@ class HeliosClient:
         """Call a DELETE function (it acts, and deleting twice is the same as once)."""
         return self._json_result(function, params, self._request('DELETE', function, params, acts=True))
 
-    def upload(self, function, blob_name, path, filename, content_type, **params):
-        """PUT a file from disk as the blob parameter blob_name, streamed (it acts)."""
+    def upload(self, function, blob_name, path, filename, content_type, unknown_outcome=UNKNOWN_UPLOAD_OUTCOME,
+               **params):
+        """PUT a file from disk as the blob parameter blob_name, streamed.
+
+        An upload acts (the device applies a configuration, stores an image): as with act(), a fault once the device
+        may have had it is not retried but raises HeliosUnknownOutcome, whose message ends in unknown_outcome.
+        """
         return self._json_result(function, params, self._request(
             'PUT', function, params, acts=True,
-            body_factory=lambda: MultipartBody(files={blob_name: (filename, path, content_type)})))
+            body_factory=lambda: MultipartBody(files={blob_name: (filename, path, content_type)}),
+            once=unknown_outcome))
 
     def download(self, function, **params):
         """Call a function that replies with binary data (camera/snapshot); return the bytes."""
@@ -353,7 +362,8 @@ class HeliosClient:
                 self._relay = None  # from now on this client calls the device itself
                 if once:
                     # The relay may have made the call: a call that acts each time is not made a second time.
-                    raise HeliosUnknownOutcome('%s: %s; %s' % (function, exc, UNKNOWN_OUTCOME)) from None
+                    outcome = once if isinstance(once, str) else UNKNOWN_OUTCOME
+                    raise HeliosUnknownOutcome('%s: %s; %s' % (function, exc, outcome)) from None
             except RelayUnavailable:
                 self._relay = None
         return self.send(method, function, params, body_factory, acts, once)
@@ -362,7 +372,7 @@ class HeliosClient:
         """One API call from this process, retried as the class says; the HTTP response.
 
         acts: the call acts on the device, and is sent (each attempt) only while act_guard allows.
-        once: the call acts each time it is made; see act().
+        once: the call acts each time it is made; see act(). A string instead of True says what a lost reply means.
         """
         url = '%s/api/%s' % (self.base_url, function)
         attempt = 0
@@ -382,7 +392,8 @@ class HeliosClient:
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if once and _may_have_reached_the_device(exc):
                     message = self._fault_message(function, exc, attempt)
-                    raise HeliosUnknownOutcome('%s; %s' % (message, UNKNOWN_OUTCOME)) from None
+                    outcome = once if isinstance(once, str) else UNKNOWN_OUTCOME
+                    raise HeliosUnknownOutcome('%s; %s' % (message, outcome)) from None
                 if attempt < self.retries:
                     attempt = self._pause(attempt)
                     continue

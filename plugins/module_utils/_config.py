@@ -23,8 +23,8 @@ from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTas
 
 
 def desired_document(params, vault=None):
-    """The desired document from content, src or settings (None: back up only); HeliosParameterError before any
-    request.
+    """The desired document from content, src or settings (None: back up only), and the values of settings that
+    YAML typed (see document.check_yaml_types); HeliosParameterError before any request.
 
     Ansible Vault values (a backup written with backup_secrets=vault) are decrypted with vault (the action plugin's,
     holding the run's vault secrets; None in a module process, which has none). A mask without a fingerprint is
@@ -34,11 +34,13 @@ def desired_document(params, vault=None):
         if not params['backup']:
             raise HeliosParameterError('one of content, src or settings is required (or backup=true alone, to only '
                                        'back up the configuration)')
-        return None
+        return None, []
     option = _given_option(params)
+    typed = []
     try:
         if params['settings'] is not None:
-            desired = document.from_settings(params['settings'])
+            desired = document.from_settings(params['settings'], typed)
+            check_yaml_types(typed)
         elif params['src'] is not None:
             try:
                 with open(params['src'], 'rb') as stream:
@@ -63,7 +65,7 @@ def desired_document(params, vault=None):
                                    'give the real values, from your vault, or leave them out with mode merge; a '
                                    'backup written with backup_secrets=vault restores them'
                                    % (option, ', '.join(masks), document.MASK))
-    return desired
+    return desired, typed
 
 
 def _given_option(params):
@@ -120,6 +122,14 @@ def planned(device, desired, mode, allow_new, option='settings', keys=()):
     return merged, new_paths
 
 
+def check_yaml_types(typed, device=None):
+    """HeliosParameterError for the settings values whose YAML type may have changed what was written."""
+    try:
+        document.check_yaml_types(typed, device)
+    except document.ConfigDocumentError as exc:
+        raise HeliosParameterError(str(exc)) from None
+
+
 def read_device_document(client):
     return read_device(client)[0]
 
@@ -163,6 +173,12 @@ def write_backup(directory, name, device, show_secrets, mask=None, comment=None)
     return path
 
 
+# Why an upload whose reply was lost fails (HeliosClient.upload sends it once).
+UPLOAD_OUTCOME_UNKNOWN = ('the upload was not repeated: the device may or may not have applied the configuration. Run '
+                          'the task again to compare the device with the desired configuration (with --check --diff '
+                          'to only look)')
+
+
 def _is_regular_file(path):
     """Whether path is a file itself, not a link to one (a link is replaced by the backup, never followed)."""
     try:
@@ -172,12 +188,13 @@ def _is_regular_file(path):
 
 
 def upload(client, merged):
-    """PUT the document as blob-cfg, from a temporary file (the client streams uploads from disk)."""
+    """PUT the document as blob-cfg, from a temporary file (the client streams uploads from disk), once."""
     fd, temporary = tempfile.mkstemp(prefix='helios-config-', suffix='.xml')
     try:
         with os.fdopen(fd, 'wb') as stream:
             stream.write(document.serialize(merged))
-        client.upload('config', 'blob-cfg', temporary, 'config.xml', 'application/xml')
+        client.upload('config', 'blob-cfg', temporary, 'config.xml', 'application/xml',
+                      unknown_outcome=UPLOAD_OUTCOME_UNKNOWN)
     finally:
         os.unlink(temporary)
 
@@ -254,8 +271,9 @@ def run(params, client, check_mode, diff, vault=None):
     """vault: the run's Ansible Vault secrets (plugin_utils/_vault.py), given only by the action plugin."""
     check_backup_name(params['backup_name'])
     _vault_for_backup(params, vault)
-    desired = desired_document(params, vault)
+    desired, typed = desired_document(params, vault)
     device, header = read_device(client)
+    check_yaml_types(typed, device)
     if desired is None:
         merged, new_paths = device, []
     else:
@@ -305,13 +323,13 @@ def shown_params(params):
 
 TASK = HeliosTask(run, dict(
     content=dict(type='str'),
-    src=dict(type='path'),
+    src=dict(type='path', local_path='file'),
     settings=dict(type='dict'),
     mode=dict(type='str', default='merge', choices=['merge', 'replace']),
     allow_new=dict(type='bool', default=False),
     show_secrets=dict(type='bool', default=False),
     backup=dict(type='bool', default=False),
-    backup_dir=dict(type='path'),
+    backup_dir=dict(type='path', local_path='directory'),
     backup_name=dict(type='str'),
     backup_secrets=dict(type='str', default='mask', choices=['mask', 'vault']),
     return_content=dict(type='bool', default=False),

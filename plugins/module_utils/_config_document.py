@@ -35,6 +35,14 @@ VAULT_HEADER = '$ANSIBLE_VAULT;'
 # Values a device reports but never takes: its identity, not its configuration. A backup restored onto a replacement
 # device (same model, another unit) keeps the replacement's own.
 DEVICE_FACTS = ('Network/MacAddress',)
+# Levels of elements a document may have below its root. The device's have four at most; a deeper one is a mistake
+# (or an attack), and refused before the recursive functions of this module could run out of stack on it.
+MAX_DEPTH = 32
+# A device value that a YAML integer may stand for: a plain decimal number, no leading zeros (SwitchOnDuration 5).
+_PLAIN_DECIMAL = re.compile(r'^-?(0|[1-9][0-9]*)$')
+# Characters XML 1.0 cannot carry (tab, line feed and carriage return are fine).
+_NOT_XML = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
+_TAG = re.compile(r'^[A-Za-z_][A-Za-z0-9_.-]*$')
 
 
 class ConfigDocumentError(ValueError):
@@ -75,8 +83,40 @@ def parse(text):
         raise ConfigDocumentError('the configuration is not well-formed XML: %s' % exc)
     if root.tag != ROOT_TAG:
         raise ConfigDocumentError('the configuration root element must be <%s>, got <%s>' % (ROOT_TAG, root.tag))
+    if _depth(root, lambda element: _elements(element)) > MAX_DEPTH:
+        raise ConfigDocumentError(_TOO_DEEP)
     _check_unique_siblings(root, '')
     return root
+
+
+_TOO_DEEP = ('the configuration is nested more than %d levels deep; a device configuration has only a few levels '
+             '(<DeviceDatabase><Switches><Switch At="0"><Code>)' % MAX_DEPTH)
+
+
+def _depth(root, children, limit=MAX_DEPTH):
+    """Levels below root, counted without recursion; counting stops once past limit."""
+    deepest, pending = 0, [(root, 0)]
+    while pending:
+        node, level = pending.pop()
+        deepest = max(deepest, level)
+        if deepest > limit:
+            break
+        pending.extend((child, level + 1) for child in children(node))
+    return deepest
+
+
+def _settings_children(tree):
+    if isinstance(tree, dict):
+        return list(tree.values())
+    if isinstance(tree, list):
+        # the items of a list are one level: the repeated elements themselves
+        return [value for item in tree if isinstance(item, dict) for value in item.values()]
+    return []
+
+
+def settings_too_deep(settings):
+    """Whether a settings tree (the YAML form) nests more than MAX_DEPTH levels of elements."""
+    return _depth(settings, _settings_children) > MAX_DEPTH
 
 
 def _check_unique_siblings(parent, path):
@@ -95,17 +135,33 @@ def _scalar(value, path):
     if value is None:
         return ''
     if isinstance(value, (int, float, str)):
-        return str(value)
+        text = str(value)
+        if _NOT_XML.search(text):
+            raise ConfigDocumentError('%s: holds a control character, which a configuration document (XML) cannot '
+                                      'carry: remove it' % path)
+        return text
     raise ConfigDocumentError('%s: expected a value (string, number or boolean), got %s' % (path, type(value).__name__))
 
 
-def _fill(element, tree, path):
+def _index(value, path):
+    """An item's At index: a whole number, written as 0 or '0'; never a YAML boolean or a fraction."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, int) and value < 0):
+        shown = str(value).lower() if isinstance(value, bool) else value
+        raise ConfigDocumentError('%s: %s is not an index; an %s index is a whole number such as 0 (a YAML boolean '
+                                  'or fraction is not)' % (path, shown, INDEX_ATTRIBUTE))
+    return _scalar(value, path)
+
+
+def _fill(element, tree, path, keys, typed):
     if not isinstance(tree, dict):
         raise ConfigDocumentError('%s: expected a mapping of settings, got %s' % (path or ROOT_TAG, type(tree).__name__))
     for tag, value in tree.items():
         tag = str(tag)
         if tag == INDEX_ATTRIBUTE and path:
             continue  # consumed by the caller as the item's index
+        if not _TAG.match(tag):
+            raise ConfigDocumentError('%s: "%s" is not a setting name (letters, digits, _, . and -, not starting with '
+                                      'a digit)' % (path or ROOT_TAG, tag))
         items = value if isinstance(value, list) else [value]
         if isinstance(value, list) and not all(isinstance(item, dict) for item in value):
             raise ConfigDocumentError('%s/%s: a list holds repeated items, each a mapping with an %s key'
@@ -118,20 +174,76 @@ def _fill(element, tree, path):
                     if INDEX_ATTRIBUTE not in item:
                         raise ConfigDocumentError('%s: every repeated item needs an %s key' % (child_path, INDEX_ATTRIBUTE))
                 if INDEX_ATTRIBUTE in item:
-                    child.set(INDEX_ATTRIBUTE, _scalar(item[INDEX_ATTRIBUTE], child_path + '/' + INDEX_ATTRIBUTE))
-                _fill(child, item, _join(path, child))
+                    child.set(INDEX_ATTRIBUTE, _index(item[INDEX_ATTRIBUTE], child_path + '/' + INDEX_ATTRIBUTE))
+                _fill(child, item, _join(path, child), keys + (_key(child),), typed)
             else:
                 child.text = _scalar(item, child_path)
+                if not isinstance(item, (str, type(None))):
+                    typed.append((keys + (_key(child),), _join(path, child).replace('/', '.'), item))
 
 
-def from_settings(settings):
-    """A document from the YAML form: {'Network': {'Hostname': 'door-1'}, 'Switches': {'Switch': [{'At': 0, ...}]}}."""
+def from_settings(settings, typed=None):
+    """A document from the YAML form: {'Network': {'Hostname': 'door-1'}, 'Switches': {'Switch': [{'At': 0, ...}]}}.
+
+    typed: a list to which every value that YAML gave a type other than string (a number, a boolean) is added as
+    (keys, path, value), for check_yaml_types().
+    """
     if isinstance(settings, dict) and list(settings) == [ROOT_TAG]:
         settings = settings[ROOT_TAG]
+    if settings_too_deep(settings):
+        raise ConfigDocumentError(_TOO_DEEP)
     root = ET.Element(ROOT_TAG)
-    _fill(root, settings, '')
+    _fill(root, settings, '', (), typed if typed is not None else [])
     _check_unique_siblings(root, '')
     return root
+
+
+_YAML_NUMBER = ('is a YAML number, and YAML may have changed what was written (0123 is read as 83, 1:20 as 80, 1.10 '
+                'as 1.1): quote it')
+_YAML_BOOLEAN = ('is a YAML boolean, and YAML may have changed what was written (yes, no, on, off, true and false are '
+                 'read as booleans): quote it')
+
+
+def check_yaml_types(typed, device=None, option='settings'):
+    """Refuse the values of a settings tree whose YAML type may have changed what the user wrote.
+
+    typed: from from_settings(). Strings are taken as written. A boolean is taken only for a flag: an element whose
+    value on the device is 0 or 1 (it becomes 1 or 0). A whole number is taken only for an element whose value on
+    the device is a plain decimal number without leading zeros (SwitchOnDuration 5), and sent as its decimal form;
+    never for a secret (a code such as 0123 would become 83). A fraction never. Without the device's document
+    (before any request), only what fails whatever the device holds is refused.
+    ConfigDocumentError naming every such value by its path, as option.Section.Item[At=0].Value.
+    """
+    problems = []
+    for keys, path, value in typed:
+        secret = keys[-1][0] in SECRET_TAGS
+        current = _value_at(device, keys) if device is not None else None
+        shown = 'the value' if secret else (str(value).lower() if isinstance(value, bool) else str(value))
+        if isinstance(value, bool):
+            if secret or (device is not None and current not in ('0', '1')):
+                problems.append('%s.%s: %s %s (a boolean is taken only for a flag, a setting whose value on the '
+                                'device is 0 or 1)' % (option, path, shown, _YAML_BOOLEAN))
+        elif isinstance(value, int):
+            if secret:
+                problems.append('%s.%s: %s %s (a secret such as a code or password is always a string)'
+                                % (option, path, shown, _YAML_NUMBER))
+            elif device is not None and not _PLAIN_DECIMAL.match(current or ''):
+                problems.append('%s.%s: %s %s (an unquoted whole number is taken only for a setting whose value on '
+                                'the device is a plain number)' % (option, path, shown, _YAML_NUMBER))
+        else:
+            problems.append('%s.%s: %s %s' % (option, path, shown, _YAML_NUMBER))
+    if problems:
+        raise ConfigDocumentError('; '.join(problems))
+
+
+def _value_at(document, keys):
+    """The value of the element the (tag, At) keys lead to in document; None if there is none or it is a section."""
+    element = document
+    for key in keys:
+        element = next((child for child in _elements(element) if _key(child) == key), None)
+        if element is None:
+            return None
+    return None if _elements(element) else _value(element)
 
 
 def to_settings(element):
@@ -422,12 +534,18 @@ def mask_url_passwords(text, mask=None):
 
 
 def masked_settings(settings):
-    """A copy of a settings tree (the YAML form) with every non-empty secret masked."""
+    """A copy of a settings tree (the YAML form) with every non-empty secret value masked, and the passwords of URLs."""
+    if settings_too_deep(settings):
+        return '(not shown: nested more than %d levels deep)' % MAX_DEPTH
+    return _masked_settings(settings)
+
+
+def _masked_settings(settings):
     if isinstance(settings, dict):
-        return dict((key, MASK if key in SECRET_TAGS and _is_set(value) else masked_settings(value))
+        return dict((key, MASK if key in SECRET_TAGS and _is_set(value) else _masked_settings(value))
                     for key, value in settings.items())
     if isinstance(settings, list):
-        return [masked_settings(item) for item in settings]
+        return [_masked_settings(item) for item in settings]
     if isinstance(settings, str):
         return mask_url_passwords(settings)
     return settings

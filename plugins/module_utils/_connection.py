@@ -10,6 +10,7 @@ Private to twon.helios; may change without notice.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -19,6 +20,7 @@ from ansible_collections.twon.helios.plugins.module_utils._client import (
     HeliosClient,
 )
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosParameterError
+from ansible_collections.twon.helios.plugins.module_utils._options import check_values
 
 ENV_PREFIX = 'HELIOS_'
 
@@ -39,9 +41,11 @@ def _with_env_fallback(options):
     return {name: dict(spec, fallback=(env_fallback, [ENV_PREFIX + name.upper()])) for name, spec in options.items()}
 
 
+# range: checked by _options.check_values (Ansible never sees the key); ca_path is checked in check_connection_params,
+# since it is ignored without validate_certs.
 CONNECTION_OPTIONS = _with_env_fallback(dict(
     host=dict(type='str'),
-    port=dict(type='int'),
+    port=dict(type='int', range=dict(min=1, max=65535)),
     protocol=dict(type='str', default='https', choices=['https', 'http']),
     username=dict(type='str'),
     password=dict(type='str', no_log=True),
@@ -49,8 +53,8 @@ CONNECTION_OPTIONS = _with_env_fallback(dict(
     allow_basic_over_http=dict(type='bool', default=False),
     validate_certs=dict(type='bool', default=True),
     ca_path=dict(type='path'),
-    timeout=dict(type='float', default=10.0),
-    retries=dict(type='int', default=3),
+    timeout=dict(type='float', default=10.0, range=dict(above=0, max=3600, unit='seconds')),
+    retries=dict(type='int', default=3, range=dict(min=0, max=10)),
 ))
 
 CONNECTION_REQUIRED_IF = [
@@ -102,13 +106,17 @@ def check_connection_params(params):
     if not params['host']:
         # A playbook task always has one (the action plugin defaults it to the inventory host's address).
         raise HeliosParameterError('host is required: set the host option or the HELIOS_HOST environment variable')
+    check_values(CONNECTION_OPTIONS, params)
     url_host(params['host'])
-    if params['port'] is not None and not 0 < params['port'] < 65536:
-        raise HeliosParameterError('port must be between 1 and 65535, got %d' % params['port'])
-    if params['timeout'] <= 0:
-        raise HeliosParameterError('timeout must be a positive number of seconds, got %s' % params['timeout'])
-    if params['retries'] < 0:
-        raise HeliosParameterError('retries must be 0 or more, got %d' % params['retries'])
+    ca_path = params['ca_path']
+    if params['validate_certs'] and params['protocol'] == 'https' and ca_path is not None:
+        # requests would fail every request with "Could not find a suitable TLS CA certificate bundle"
+        if not os.path.exists(ca_path):
+            raise HeliosParameterError('ca_path: %s does not exist; set it to the PEM file of the CA that signed the '
+                                       "device's certificate (or set validate_certs to false)" % ca_path)
+        if not os.access(ca_path, os.R_OK):
+            raise HeliosParameterError('ca_path: %s cannot be read (permission denied); make it readable for the '
+                                       'user that runs the task' % ca_path)
 
 
 def connection_of(params):

@@ -21,6 +21,9 @@ from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosA
 from ansible_collections.twon.helios.plugins.module_utils._files import gif_size, sha256_of_file, write_atomically
 from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask, with_diff
 
+# Why an upload whose reply was lost fails (HeliosClient.upload sends it once).
+UPLOAD_OUTCOME_UNKNOWN = ('the upload was not repeated: the display may or may not show the image now; run the task '
+                          'again to upload it again')
 # systemTime and upTime are whole seconds read at slightly different moments.
 BOOT_TIME_TOLERANCE = 3
 # Where the markers are kept unless marker_dir says otherwise.
@@ -119,7 +122,7 @@ def run(params, client, check_mode, diff):
     if changed and not check_mode:
         if wanted:
             client.upload('display/image', 'blob-image', params['src'], os.path.basename(params['src']), 'image/gif',
-                          display=caps['display'])
+                          unknown_outcome=UPLOAD_OUTCOME_UNKNOWN, display=caps['display'])
         else:
             client.delete('display/image', display=caps['display'])
         marker.record(wanted, boot_time)
@@ -130,8 +133,8 @@ def run(params, client, check_mode, diff):
 
 TASK = HeliosTask(run, dict(
     display=dict(type='str', default='internal'),
-    src=dict(type='path'),
+    src=dict(type='path', local_path='file'),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     force=dict(type='bool', default=False),
-    marker_dir=dict(type='path', default=MARKER_DIR),
+    marker_dir=dict(type='path', default=MARKER_DIR, local_path='directory'),
 ), required_if=[('state', 'present', ('src',))])

@@ -53,8 +53,9 @@ def line(item):
 
 
 def _config(params, client, diff, diffs):
-    desired = config.desired_document(dict(settings=params['settings'], src=None, content=None, backup=False))
+    desired, typed = config.desired_document(dict(settings=params['settings'], src=None, content=None, backup=False))
     device = config.read_device_document(client)
+    config.check_yaml_types(typed, device)  # as helios_config would refuse them
     merged, _new = config.planned(device, desired, params['mode'], allow_new=False)
     found = [difference('config', path, before, after) for path, before, after in document.differences(device, merged)]
     if found and diff:

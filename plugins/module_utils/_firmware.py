@@ -11,9 +11,14 @@ from __future__ import annotations
 import os
 import time
 
-from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosParameterError
+from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError
 from ansible_collections.twon.helios.plugins.module_utils._restart import ask_for_restart, uptime, wait_for_restart
 from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask, with_diff
+
+
+# Why an upload whose reply was lost fails (HeliosClient.upload sends it once): nothing is applied without the reply.
+UPLOAD_OUTCOME_UNKNOWN = ('the upload was not repeated and nothing was applied: the device may or may not have stored '
+                          'the image; run the task again to upload it again')
 
 
 def _running_version(client):
@@ -22,8 +27,6 @@ def _running_version(client):
 
 def run(params, client, check_mode, diff):
     src, wanted = params['src'], params['version']
-    if not os.path.isfile(src):
-        raise HeliosParameterError('src: %s is not a file' % src)
     started = time.monotonic()
     running = _running_version(client)
     result = dict(changed=False, previous_version=running, version=running, timings={})
@@ -35,7 +38,8 @@ def run(params, client, check_mode, diff):
         result.update(changed=True, version=wanted,
                       msg='would upload %s%s' % (src, ' (version %s)' % wanted if wanted else ''))
         return with_diff(result, diff, dict(swVersion=running), dict(swVersion=wanted or '(carried by the image)'))
-    reply = client.upload('firmware', 'blob-fw', src, os.path.basename(src), 'application/octet-stream')
+    reply = client.upload('firmware', 'blob-fw', src, os.path.basename(src), 'application/octet-stream',
+                          unknown_outcome=UPLOAD_OUTCOME_UNKNOWN)
     result['timings']['upload'] = round(time.monotonic() - started, 3)
     carried, downgrade = reply['version'], bool(reply.get('downgrade'))
     if wanted is not None and carried != wanted:
@@ -61,9 +65,9 @@ def run(params, client, check_mode, diff):
 
 
 TASK = HeliosTask(run, dict(
-    src=dict(type='path', required=True),
+    src=dict(type='path', required=True, local_path='file'),
     version=dict(type='str'),
     allow_downgrade=dict(type='bool', default=False),
     wait=dict(type='bool', default=True),
-    wait_timeout=dict(type='int', default=600),
+    wait_timeout=dict(type='int', default=600, range=dict(min=1, max=86400, unit='seconds')),
 ))

@@ -69,6 +69,9 @@ def _compiled_query(expression):
         return jmespath.compile(expression)
     except jmespath.exceptions.JMESPathError as exc:
         raise HeliosParameterError('query is not a valid JMESPath expression: %s' % exc) from None
+    except RecursionError:
+        # jmespath parses recursively: ((((...)))) thousands deep exhausts the stack
+        raise HeliosParameterError('query is nested too deeply to be parsed; simplify the JMESPath expression') from None
 
 
 def run(params, client, check_mode, diff):

@@ -52,6 +52,6 @@ def run(params, client, check_mode, diff):
 
 
 TASK = HeliosTask(run, dict(
-    switch=dict(type='int', required=True),
+    switch=dict(type='int', required=True, range=dict(min=1)),
     state=dict(type='str', required=True, choices=list(ACTIONS)),
 ))

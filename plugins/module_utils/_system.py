@@ -8,7 +8,6 @@ Private to twon.helios; may change without notice.
 
 from __future__ import annotations
 
-from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosParameterError
 from ansible_collections.twon.helios.plugins.module_utils._restart import ask_for_restart, uptime, wait_for_restart
 from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask
 
@@ -16,8 +15,6 @@ OPERATIONS = {'restarted': 'system/restart', 'factory_reset': 'config/factoryres
 
 
 def run(params, client, check_mode, diff):
-    if params['wait_timeout'] <= 0:
-        raise HeliosParameterError('wait_timeout must be a positive number of seconds, got %s' % params['wait_timeout'])
     # Reading the status first proves the account may control the system before anything happens.
     result = dict(changed=True, uptime_before=uptime(client))
     if check_mode:
@@ -32,5 +29,5 @@ def run(params, client, check_mode, diff):
 TASK = HeliosTask(run, dict(
     state=dict(type='str', required=True, choices=list(OPERATIONS)),
     wait=dict(type='bool', default=True),
-    wait_timeout=dict(type='int', default=300),
+    wait_timeout=dict(type='int', default=300, range=dict(min=1, max=86400, unit='seconds')),
 ))

@@ -26,6 +26,7 @@ from ansible_collections.twon.helios.plugins.module_utils._connection import (
     client_from_params,
 )
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError
+from ansible_collections.twon.helios.plugins.module_utils._options import ansible_spec, check_values
 
 
 class HeliosTask:
@@ -51,8 +52,15 @@ class HeliosTask:
 
     @property
     def argument_spec(self):
-        # A fresh copy each time: validators must not share mutable spec dicts between tasks.
-        return copy.deepcopy(dict(CONNECTION_OPTIONS, **self.options))
+        # A fresh copy each time: validators must not share mutable spec dicts between tasks. Without the keys that
+        # check_params applies (Ansible's validation, and its sanity tests, know only their own).
+        return copy.deepcopy(ansible_spec(dict(CONNECTION_OPTIONS, **self.options)))
+
+    def check_params(self, params):
+        """What the option specs declare beyond Ansible's checks (ranges, paths, null bytes; _options.py): a
+        HeliosParameterError naming the option, before any request. The connection options' are checked with the
+        client (check_connection_params)."""
+        check_values(self.options, params)
 
     @property
     def validator(self):
@@ -78,6 +86,7 @@ def execute(task, params, check_mode, diff, open_client=client_from_params):
     """
     client = None
     try:
+        task.check_params(params)
         with open_client(params) as client:
             result = task.run(params, client, check_mode, diff)
         result.setdefault('changed', False)

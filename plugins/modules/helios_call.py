@@ -54,6 +54,7 @@ options:
       - Identifier of the call, as returned by O(state=dialed) or listed in
         RV(twon.helios.helios_info#module:info.calls).
       - Required with O(state=answered); optional with O(state=hung_up); refused with O(state=dialed).
+      - V(1) or more.
     type: int
 seealso:
   - module: twon.helios.helios_info

@@ -37,18 +37,19 @@ options:
   dest:
     description:
       - File to write the JPEG to, on the host the module runs on (the controller, normally). Its directory must
-        exist.
+        exist and be writable; otherwise the task fails before any request.
     type: path
     required: true
   width:
     description:
       - Horizontal resolution in pixels; O(width) x O(height) must be one of
         C(info.camera.jpegResolution) of M(twon.helios.helios_info).
+      - V(1) to V(10000).
     type: int
     default: 640
   height:
     description:
-      - Vertical resolution in pixels.
+      - Vertical resolution in pixels, V(1) to V(10000).
     type: int
     default: 480
   source:

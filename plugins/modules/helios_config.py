@@ -17,6 +17,10 @@ description:
   - Documents are compared in canonical form, keeping the device's element order and ignoring whitespace and the
     comment header. Equal documents mean no change and no upload.
   - After an upload the document is read back; the task fails naming every desired setting the device did not take.
+  - The upload is sent once. When its reply is lost (the connection closed or timed out after the device may have
+    had it), it is not repeated and the task fails saying the device may or may not have applied the
+    configuration; running the task again compares the device with the desired configuration and uploads only what
+    differs.
   - Repeated items (switches, accounts, SIP accounts) are addressed by their C(At) index, for example
     C(<Switch At="1">) in XML or an C(At) key in YAML.
   - Values of secret elements (passwords, switch codes, PINs, keys), and the password in any URL value (for example
@@ -57,19 +61,37 @@ attributes:
 options:
   content:
     description:
-      - The desired configuration as a C(<DeviceDatabase>) XML document, full or partial.
+      - The desired configuration as a C(<DeviceDatabase>) XML document, full or partial, at most 32 levels deep.
+        A DOCTYPE or entity declarations are refused.
       - One of O(content), O(src) and O(settings) is required, unless O(backup=true) alone asks only for a backup.
     type: str
   src:
     description:
       - Path of a file on the controller holding the desired C(<DeviceDatabase>) XML document.
+      - The file must exist and be readable; otherwise the task fails before any request.
     type: path
   settings:
     description:
       - The desired configuration as a tree, for example C(Network) mapping to C(Hostname) V(door-1).
       - A section is a mapping; repeated items are a list of mappings, each with an C(At) key holding the item's
         index (see the examples).
-      - Booleans become V(1) and V(0), as the device writes flags.
+      - A value is best quoted. YAML changes some values before this module sees them (V(0123) becomes 83,
+        V(1:20) becomes 80, V(1.10) becomes 1.1, V(no) becomes false), so the module takes a value unquoted in YAML
+        only where that cannot have changed it, and otherwise fails before anything is uploaded, naming the value's
+        path (for example C(settings.Switches.Switch[At=0].Code)) and asking for quotes.
+      - Strings are taken as written.
+      - A boolean is taken only for a flag, a setting whose value on the device is V(0) or V(1); it becomes V(1)
+        or V(0), as the device writes flags.
+      - A whole number is taken only for a setting whose value on the device is a plain decimal number without
+        leading zeros (such as C(SwitchOnDuration) V(5)), and is sent in its decimal form, which the diff shows.
+        Such a setting is a number either way, so a YAML octal such as V(010) is sent there as 8; quote it to send
+        V(010). A whole number is never taken for a secret (a switch code, a password) or for a setting the device
+        does not have (O(allow_new=true)).
+      - A fraction (V(1.5)) is never taken. C(At) indices may be whole numbers.
+      - Quote every value that is a string of digits, such as a phone number; where the device's value is a plain
+        number, an unquoted V(0123) would be sent as 83. A template that renders a number gives a number too; add
+        C(| string) to it.
+      - At most 32 levels deep (the device's configuration has four).
     type: dict
   mode:
     description:
@@ -106,6 +128,8 @@ options:
   backup_dir:
     description:
       - Directory on the controller for O(backup). Required when O(backup=true).
+      - Made when missing; the task fails before any request when it cannot be (a file is in its place, or the
+        directory it would be made in is not writable).
     type: path
   backup_name:
     description:

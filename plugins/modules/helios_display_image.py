@@ -50,6 +50,10 @@ options:
       - GIF image to show, a path on the host the module runs on (the controller, normally).
       - Must have the display's resolution, for example 320x240.
       - Required when O(state=present).
+      - The file must exist and be readable; otherwise the task fails before any request.
+      - The upload is sent once. When its reply is lost (the connection closed or timed out after the device may
+        have had it), it is not repeated and the task fails saying the display may or may not show the image; the
+        marker is not updated, so the next run uploads it again.
     type: path
   state:
     description:
@@ -66,6 +70,7 @@ options:
     description:
       - Directory of the marker files, on the host the module runs on. One file per device serial number and
         display.
+      - Made when missing; the task fails before any request when it cannot be.
     type: path
     default: ~/.cache/twon.helios/display
 seealso:

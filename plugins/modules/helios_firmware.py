@@ -40,6 +40,9 @@ options:
   src:
     description:
       - Path of the firmware image on the controller (or on the host the task is delegated to).
+      - The file must exist and be readable; otherwise the task fails before any request.
+      - The upload is sent once. When its reply is lost (the connection closed or timed out after the device may
+        have had it), it is not repeated, nothing is applied, and the task fails saying so.
     type: path
     required: true
   version:
@@ -66,6 +69,7 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for the restart when O(wait=true).
+      - V(1) to V(86400), checked before any request (also with O(wait=false)).
     type: int
     default: 600
 seealso:

@@ -37,6 +37,7 @@ options:
   switch:
     description:
       - Number of the switch, typically V(1) to V(4); see RV(twon.helios.helios_info#module:info.switches).
+      - V(1) or more; a number the device does not have is refused before anything is switched.
     type: int
     required: true
   state:

@@ -52,6 +52,7 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for the device to come back; the task fails when it has not.
+      - V(1) to V(86400), checked before any request.
     type: int
     default: 300
 seealso:

@@ -61,5 +61,5 @@ def test_unsupported_resolution_source_and_directory_are_refused(devices, ansibl
     assert run.result(size.name)['msg'] == ('width and height 100x100 are not a resolution the camera supports; '
                                             'supported: 160x120, 176x144, 320x240, 352x272, 352x288, 640x480')
     assert run.result(source.name)['msg'] == 'source "doorbell" is not a video source of this device; sources: internal, external'
-    assert run.result(directory.name)['msg'] == 'dest %s is a directory; give the path of the JPEG file to write' % tmp_path
+    assert run.result(directory.name)['msg'] == 'dest: %s is a directory; give the path of the file to write' % tmp_path
     assert not (tmp_path / 'a.jpg').exists() and not (tmp_path / 'b.jpg').exists()

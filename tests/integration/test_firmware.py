@@ -125,4 +125,5 @@ def test_a_device_that_never_comes_back_fails_clearly_and_the_others_finish(devi
 
 def test_missing_image_is_a_clear_parameter_error(device, ansible):
     run = ansible(device, 'firmware', src='/nonexistent/helios.fw')
-    assert run.rc != 0 and run.result(device.name)['msg'] == 'src: /nonexistent/helios.fw is not a file'
+    assert run.rc != 0 and run.result(device.name)['msg'] == (
+        'src: /nonexistent/helios.fw does not exist; give the path of an existing file')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 
@@ -278,3 +279,61 @@ def test_backup_name_must_be_a_file_name(name):
         check_backup_name(name)
     check_backup_name('door-1.xml')
     check_backup_name(None)
+def _typed(settings):
+    typed = []
+    document.from_settings(settings, typed)
+    return typed
+
+
+@pytest.mark.parametrize('settings, message', [
+    # a code: YAML read 0123 as 83, and the value is a secret: never a number, and never shown
+    ({'Switches': {'Switch': [{'At': 0, 'Code': 83}]}},
+     'settings.Switches.Switch[At=0].Code: the value is a YAML number, and YAML may have changed what was written '
+     '(0123 is read as 83, 1:20 as 80, 1.10 as 1.1): quote it'),
+    ({'Network': {'Hostname': 80}}, 'settings.Network.Hostname: 80 is a YAML number'),  # 1:20
+    ({'Switches': {'Switch': [{'At': 0, 'SwitchOnDuration': 1.1}]}}, 'SwitchOnDuration: 1.1 is a YAML number'),
+    ({'Network': {'Hostname': False}}, 'settings.Network.Hostname: false is a YAML boolean'),  # no
+    ({'Network': {'NtpServer': 5}}, 'settings.Network.NtpServer: 5 is a YAML number'),  # not on the device
+    ({'HttpApi': {'Accounts': {'Account': [{'At': 0, 'Password': True}]}}}, 'Password: the value is a YAML boolean'),
+])
+def test_values_yaml_may_have_changed_are_refused_naming_their_path(device, settings, message):
+    with pytest.raises(document.ConfigDocumentError, match=re.escape(message)):
+        document.check_yaml_types(_typed(settings), device)
+
+
+def test_flags_take_booleans_and_plain_numbers_take_whole_numbers(device):
+    settings = {'Network': {'DhcpEnabled': False}, 'Switches': {'Switch': [{'At': 0, 'Mode': 'bistable'}]}}
+    document.check_yaml_types(_typed(settings), device)
+    numeric = document.parse(DEVICE.replace(b'<Mode>monostable</Mode>', b'<Duration>5</Duration>'))
+    document.check_yaml_types(_typed({'Switches': {'Switch': [{'At': 0, 'Duration': 12}]}}), numeric)
+    # before the device's document is read, only what fails whatever it holds is refused
+    document.check_yaml_types(_typed({'Network': {'Hostname': 80, 'DhcpEnabled': True}}))
+    with pytest.raises(document.ConfigDocumentError, match='Code: the value is a YAML number'):
+        document.check_yaml_types(_typed({'Switches': {'Switch': [{'At': 0, 'Code': 83}]}}))
+
+
+@pytest.mark.parametrize('index', [True, 1.5, -1])
+def test_an_index_is_a_whole_number(index):
+    with pytest.raises(document.ConfigDocumentError, match='is not an index'):
+        document.from_settings({'Switches': {'Switch': [{'At': index, 'Mode': 'bistable'}]}})
+
+
+def test_documents_deeper_than_a_configuration_are_refused_without_recursion():
+    levels = 100000
+    with pytest.raises(document.ConfigDocumentError, match='nested more than 32 levels deep'):
+        document.parse('<DeviceDatabase>%s%s</DeviceDatabase>' % ('<A>' * levels, '</A>' * levels))
+    tree = 'value'
+    for _ in range(levels):
+        tree = {'A': tree}
+    with pytest.raises(document.ConfigDocumentError, match='nested more than 32 levels deep'):
+        document.from_settings(tree)
+    assert document.masked_settings(tree) == '(not shown: nested more than 32 levels deep)'
+
+
+@pytest.mark.parametrize('settings, message', [
+    ({'WebServer': {'DeviceName': 'Lobby\x01'}}, 'WebServer/DeviceName: holds a control character'),
+    ({'WebServer': {'Device Name': 'Lobby'}}, '"Device Name" is not a setting name'),
+])
+def test_what_xml_cannot_carry_is_refused(settings, message):
+    with pytest.raises(document.ConfigDocumentError, match=re.escape(message)):
+        document.from_settings(settings)

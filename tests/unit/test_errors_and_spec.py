@@ -78,8 +78,9 @@ def test_a_task_option_may_not_shadow_a_connection_option():
 @pytest.mark.parametrize('option, value, message', [
     ('port', 70000, 'port must be between 1 and 65535'),
     ('host', None, 'host is required: set the host option or the HELIOS_HOST environment variable'),
-    ('timeout', 0, 'timeout must be a positive number'),
-    ('retries', -1, 'retries must be 0 or more'),
+    ('timeout', 0, r'timeout must be more than 0 and at most 3600 \(seconds\), got 0'),
+    ('retries', -1, 'retries must be between 0 and 10, got -1'),
+    ('ca_path', '/nonexistent/ca.pem', 'ca_path: /nonexistent/ca.pem does not exist; set it to the PEM file'),
 ])
 def test_client_refuses_impossible_connection_options(option, value, message):
     params = dict(host='h', port=None, protocol='https', username=None, password=None, auth_method='none',

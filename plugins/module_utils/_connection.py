@@ -106,8 +106,8 @@ def check_connection_params(params):
     if not params['host']:
         # A playbook task always has one (the action plugin defaults it to the inventory host's address).
         raise HeliosParameterError('host is required: set the host option or the HELIOS_HOST environment variable')
+    url_host(params['host'])  # before the generic checks: its message says what a host may be
     check_values(CONNECTION_OPTIONS, params)
-    url_host(params['host'])
     ca_path = params['ca_path']
     if params['validate_certs'] and params['protocol'] == 'https' and ca_path is not None:
         # requests would fail every request with "Could not find a suitable TLS CA certificate bundle"

@@ -89,12 +89,31 @@ DOOR1=$("$BIN/python" -c "import ipaddress,sys; print(ipaddress.ip_address(sys.a
 curl -sS --digest -u admin:2n --cacert "$CA" "https://$DOOR1:$HTTPS_PORT/api/switch/ctrl?switch=2&action=off" >/dev/null
 step "drift: reports door-1 and door-3, each difference as kind: what (device -> desired), and exits non-zero"
 if playbook drift -e "helios_drift_junit=$WORK/drift.xml"; then echo "drift found nothing: unexpected" >&2; exit 1; fi
-sed -n '/TASK \[Report the devices that drifted/,/^$/p' "$(ls -t "$WORK"/drift-*.log | head -1)" | grep '"door-'
+newest_drift_log=$(find "$WORK" -maxdepth 1 -name 'drift-*.log' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2-)
+sed -n '/TASK \[Report the devices that drifted/,/^$/p' "$newest_drift_log" | grep '"door-'
 echo "JUnit XML for the merge request: $WORK/drift.xml"
 
 step "backup: one file per intercom, secrets masked"
 playbook backup
 ls -l "$WORK/backups"
+
+step "backup with the secrets encrypted with Ansible Vault; a factory reset of door-2; its restore from that backup"
+printf 'demo vault password\n' >"$WORK/vault-password"
+chmod 600 "$WORK/vault-password"
+playbook backup -e helios_backup_secrets=vault --vault-password-file "$WORK/vault-password"
+echo "door-2's backup holds $(grep -c 'ANSIBLE_VAULT' "$WORK/backups/door-2.xml") vault-encrypted secrets and no clear one"
+DOOR2=$("$BIN/python" -c "import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1]) + 1)" "$ADDRESS")
+device_name() {
+  curl -sS --digest -u admin:2n --cacert "$CA" "https://$DOOR2:$HTTPS_PORT/api/system/info" 2>/dev/null \
+    | "$BIN/python" -c 'import json,sys; print(json.load(sys.stdin)["result"]["deviceName"])' 2>/dev/null
+}
+curl -sS --digest -u admin:2n --cacert "$CA" "https://$DOOR2:$HTTPS_PORT/api/config/factoryreset" >/dev/null
+sleep 1
+for _ in $(seq 100); do [ -n "$(device_name)" ] && break; sleep 0.1; done
+echo "door-2 after the factory reset: device name \"$(device_name)\""
+playbook restore --vault-password-file "$WORK/vault-password" --limit door-2
+echo "door-2 after the restore: device name \"$(device_name)\""
+[ "$(device_name)" = "Entrance 2" ] || { echo "the restore did not bring door-2 back" >&2; exit 1; }
 
 step "upgrade: firmware 2.12.0.1.1, built with helios-emulator firmware, rolled out in waves"
 "$BIN/helios-emulator" firmware --version 2.12.0.1.1 --output "$WORK/helios-2.12.0.1.1.fw"

@@ -31,7 +31,8 @@ import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from ansible_collections.twon.helios.plugins.module_utils._connection import client_from_params
 params = dict(host=sys.argv[2], port=int(sys.argv[3]), protocol='https', username='admin', password='2n',
-              auth_method='digest', validate_certs=True, ca_path=sys.argv[4], timeout=120.0, retries=0)
+              auth_method='digest', allow_basic_over_http=False, validate_certs=True, ca_path=sys.argv[4],
+              timeout=120.0, retries=0)
 with client_from_params(params) as client:
     client.get('system/status')  # the Digest handshake, as helios_firmware's first requests do
     started = time.monotonic()

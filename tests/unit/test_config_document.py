@@ -73,8 +73,8 @@ def test_differences_give_both_values_with_secrets_masked(device):
     assert document.differences(device, other) == [
         ('@Version', '4', '5'), ('Network/DhcpEnabled', '1', None),
         ('HttpApi/Accounts/Account[At=0]/Password', '********', '********'), ('Switches/Switch[At=2]/Mode', None, 'x')]
-    assert document.differences(device, other, show_secrets=True)[2] == ('HttpApi/Accounts/Account[At=0]/Password',
-                                                                        '2n', 'new')
+    assert document.differences(device, other, show_secrets=True)[2] == (
+        'HttpApi/Accounts/Account[At=0]/Password', '2n', 'new')
 
 
 def test_missing_paths_name_the_values_a_partial_document_lacks(device):
@@ -279,6 +279,8 @@ def test_backup_name_must_be_a_file_name(name):
         check_backup_name(name)
     check_backup_name('door-1.xml')
     check_backup_name(None)
+
+
 def _typed(settings):
     typed = []
     document.from_settings(settings, typed)
@@ -323,7 +325,7 @@ def test_documents_deeper_than_a_configuration_are_refused_without_recursion():
     with pytest.raises(document.ConfigDocumentError, match='nested more than 32 levels deep'):
         document.parse('<DeviceDatabase>%s%s</DeviceDatabase>' % ('<A>' * levels, '</A>' * levels))
     tree = 'value'
-    for _ in range(levels):
+    for _level in range(levels):
         tree = {'A': tree}
     with pytest.raises(document.ConfigDocumentError, match='nested more than 32 levels deep'):
         document.from_settings(tree)

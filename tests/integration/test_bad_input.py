@@ -117,7 +117,8 @@ def missing_paths(files):
             'marker_dir: %s is a file, not a directory' % files.a_file),
         Row('config backup_name a path', 'config', dict(backup=True, backup_dir=str(files.root / 'backups'),
                                                         backup_name='../door.xml'),
-            'backup_name must be a file name without "/" (the file goes in backup_dir), got "../door.xml"'),
+            'backup_name must be a file name inside backup_dir, without a directory part (no "/", not "." or ".."), '
+            "got '../door.xml'"),
     ]
 
 

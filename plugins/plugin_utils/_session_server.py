@@ -239,25 +239,46 @@ class SessionLink:
                 os.unlink(self.path)  # left behind by a server that died
             listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                listener.bind(self.path)
+                with _reachable(self.path) as address:
+                    listener.bind(address)
                 listener.listen(64)
-                _spawn(listener, self.secret, self.controller_pid, process_start(self.controller_pid))
+                _spawn(listener, self.path, self.secret, self.controller_pid, process_start(self.controller_pid))
             finally:
                 listener.close()
             return _connected(self.path)
 
 
+# A Unix socket's path holds at most 107 bytes; a deep TMPDIR (CI runners, pytest) is longer than that.
+_SOCKET_PATH_MAX = 100
+
+
+@contextlib.contextmanager
+def _reachable(path):
+    """An address for bind() or connect() that reaches path, however long: on Linux, through the directory's file
+    descriptor (/proc/self/fd/N/name) while the block runs."""
+    directory, name = os.path.split(path)
+    if len(path.encode()) <= _SOCKET_PATH_MAX or not os.path.isdir('/proc/self/fd'):
+        yield path
+        return
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield '/proc/self/fd/%d/%s' % (descriptor, name)
+    finally:
+        os.close(descriptor)
+
+
 def _connected(path):
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.connect(path)
+        with _reachable(path) as address:
+            sock.connect(address)
     except OSError:
         sock.close()
         raise
     return sock
 
 
-def _spawn(listener, secret, controller_pid, controller_start):
+def _spawn(listener, path, secret, controller_pid, controller_start):
     """Run a SessionServer on listener in a daemon process, a grandchild of this one that never returns here."""
     middle = os.fork()
     if middle:
@@ -268,7 +289,7 @@ def _spawn(listener, secret, controller_pid, controller_start):
         os.setsid()
         if os.fork() == 0:
             _detach(listener.fileno())
-            SessionServer(listener, secret, controller_pid, controller_start).serve()
+            SessionServer(listener, secret, controller_pid, controller_start, path=path).serve()
     finally:
         os._exit(0)
 
@@ -314,7 +335,7 @@ def _link_closed(conn):
 class SessionServer:
     """Makes the calls workers send, through one HeliosClient per device connection, kept between tasks."""
 
-    def __init__(self, listener, secret, controller_pid, controller_start=None, idle_timeout=IDLE_TIMEOUT):
+    def __init__(self, listener, secret, controller_pid, controller_start=None, idle_timeout=IDLE_TIMEOUT, path=None):
         self._listener = listener
         self._secret = secret
         self._controller = (controller_pid, controller_start)
@@ -323,7 +344,9 @@ class SessionServer:
         self._lock = threading.Lock()
         self._links = 0
         self._last_activity = time.monotonic()
-        self._socket_inode = os.stat(listener.getsockname()).st_ino
+        # the socket's path as the worker named it (the listener's own name may be a /proc/self/fd path: _reachable)
+        self._path = path or listener.getsockname()
+        self._socket_inode = os.stat(self._path).st_ino
         self._max_sessions = max(16, min(MAX_SESSIONS, raise_open_file_limit(2 * MAX_SESSIONS) // 2))
 
     def serve(self):
@@ -356,7 +379,7 @@ class SessionServer:
             return self._links > 0 or time.monotonic() - self._last_activity < self._idle_timeout
 
     def _remove_socket(self):
-        path = self._listener.getsockname()
+        path = self._path
         with contextlib.suppress(OSError):
             # Only our own: a worker may already have replaced a socket it found unanswered.
             if os.stat(path).st_ino == self._socket_inode:

@@ -31,10 +31,11 @@ def socket_holder(directory, timeout=60):
     """The process holding the Unix socket that appears in directory (a session server)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        paths = {str(path) for path in Path(directory).glob('*.sock')}
-        if paths:
+        names = tuple('/' + path.name for path in Path(directory).glob('*.sock'))
+        if names:
             with open('/proc/net/unix') as table:
-                inodes = {line.split()[6] for line in table if line.split()[-1] in paths}
+                # bound through /proc/self/fd/N/ when the path is too long for a socket address: match the name
+                inodes = {line.split()[6] for line in table if line.split()[-1].endswith(names)}
             for entry in os.scandir('/proc'):
                 if not entry.name.isdigit():
                     continue

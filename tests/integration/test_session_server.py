@@ -45,7 +45,8 @@ def server_pid(path):
     SO_PEERCRED would name the worker that started listening, which is gone by now.
     """
     with open('/proc/net/unix') as table:
-        inodes = {line.split()[6] for line in table if line.rstrip().endswith(' ' + str(path))}
+        # bound through /proc/self/fd/N/ when the path is too long for a socket address: match the name
+        inodes = {line.split()[6] for line in table if line.rstrip().endswith('/' + Path(path).name)}
     assert inodes, 'nothing is bound at %s' % path
     for fd_dir in os.scandir('/proc'):
         if not fd_dir.name.isdigit():

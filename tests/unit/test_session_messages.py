@@ -222,3 +222,27 @@ def test_a_module_knows_its_task_ended_when_nothing_reads_its_output(monkeypatch
         assert task_ended_for_module() is None
         os.close(read_end)
         assert 'the task that asked for it has ended' in task_ended_for_module()
+
+
+def test_a_socket_path_too_long_for_a_socket_address_still_links_worker_and_server(tmp_path):
+    # CI runners and pytest make temp directories deeper than a Unix socket address (107 bytes) can name.
+    deep = tmp_path / ('d' * 60) / ('e' * 60)
+    deep.mkdir(parents=True, mode=0o700)
+    link = server.SessionLink(directory=str(deep), secret=b'run')
+    assert len(link.path) > 108
+    listener = socket.socket(socket.AF_UNIX)
+    with server._reachable(link.path) as address:
+        listener.bind(address)
+    listener.listen(4)
+    with listener:
+        sessions = server.SessionServer(listener, b'run', os.getpid(), idle_timeout=1, path=link.path)
+        serving = threading.Thread(target=sessions.serve, daemon=True)
+        serving.start()
+        nothing_there = dict(host='127.0.0.1', port=9, protocol='http', auth_method='none', timeout=1, retries=0,
+                             environment=dict(proxies={}, verify=True))
+        # the server took the call and made it: the device's fault comes back, not the link's
+        with pytest.raises(HeliosTransportError, match='cannot connect'):
+            link.request(nothing_there, {'timeout': 1, 'retries': 0}, 'GET', 'system/info', {})
+        link.close()
+        serving.join(10)
+    assert not os.path.exists(link.path)  # the server removed its socket by its real path

@@ -205,4 +205,3 @@ def host_names(devices, wanted):
         counts[name] = counts.get(name, 0) + 1
     return [name if counts[name] == 1 else '%s-%s' % (name, sanitised(device['info']['serialNumber']))
             for name, device in zip(names, devices)]
-

@@ -93,8 +93,8 @@ def main():
         profile['timing'] = REALISTIC
     placed = runs(first, options.addresses, options.devices)
     # one CA for every emulator process, so that one inventory source verifies them all
-    ca_path, cert, key = tls.generate(workdir / 'tls', [str(start + offset) for start, count in placed
-                                                         for offset in range(count)])
+    device_addresses = [str(start + offset) for start, count in placed for offset in range(count)]
+    ca_path, cert, key = tls.generate(workdir / 'tls', device_addresses)
     fleets = []
     try:
         for index, (start, count) in enumerate(placed):

@@ -151,7 +151,7 @@ class Inventory:
         text = ' '.join(self.stderr.split())  # Ansible wraps long warnings
         found = {}
         for part in text.split('[WARNING]: twon.helios.helios: ')[1:]:
-            address, _, reason = part.partition(' left out of the inventory: ')
+            address, reason = part.split(' left out of the inventory: ', 1)
             found[address] = reason.strip()
         return found
 

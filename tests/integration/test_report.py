@@ -178,7 +178,7 @@ def test_the_page_in_a_real_browser(report_site, ansible, tmp_path, browser, req
     assert browser.find_element(By.CSS_SELECTOR, '#summary-unreachable .value').text == '1'
     assert browser.find_element(By.CSS_SELECTOR, '#summary-unregistered .value').text == '1'
     bars = browser.find_elements(By.CSS_SELECTOR, '#firmware-chart g.bar')
-    assert [(bar.get_attribute('data-version'), bar.get_attribute('data-devices')) for bar in bars] == [
+    assert [(item.get_attribute('data-version'), item.get_attribute('data-devices')) for item in bars] == [
         ('2.10.0.19.2', '1'), ('2.11.0.22.1', '4')]
     # nothing was loaded from anywhere but the page itself
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
@@ -201,4 +201,3 @@ def test_the_page_in_a_real_browser(report_site, ansible, tmp_path, browser, req
     assert browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10000
     print('screenshot: %s' % shot)
-

@@ -9,6 +9,7 @@ Each pytest-xdist worker has its own block 127.0.(70+N).x (N = 0..5); in it:
   .40      an HTTP server that is not the HTTP API (on both ports)
   .41      a TCP service that is not HTTP (on both ports)
   .50      an intercom that answers system/info with {"success": true} and nothing else
+  .60      an intercom that answers system/info as the current firmware family does, with its MAC address
   the rest is gaps.
 """
 
@@ -21,6 +22,7 @@ import os
 import socket
 import socketserver
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -35,6 +37,9 @@ OTHER_PASSWORD = 'Other-Pass-9'
 VARIO = dict(variant='2N Helios IP Vario', swVersion='2.10.0.19.2', hwVersion='535v2', buildType='beta',
              deviceName='Lobby Door', serialNumber='08-1860-0035')
 VAULT_PASSWORD = 'inventory-vault-pw'
+# system/info of the current firmware family, which also reports the MAC address (the emulator's 2.11 does not)
+CURRENT = dict(variant='2N IP Style', serialNumber='54-3011-0007', hwVersion='600v1', swVersion='2.50.0.60.3',
+               buildType='', deviceName='Gate', macAddr='7C-1E-B3-01-02-03')
 
 
 def block():
@@ -83,13 +88,15 @@ class Site:
         self.servers = []
         # one CA for every emulator process, as one inventory source verifies them all with one ca_path
         self.ca_path, self._cert, self._key = (str(path) for path in tls.generate(
-            workdir / 'tls', [self.address(last) for last in (10, 11, 12, 13, 20, 30, 31, 50)]))
+            workdir / 'tls', [self.address(last) for last in (10, 11, 12, 13, 20, 30, 31, 50, 60)]))
         accounts = [dict(username='admin', password=PASSWORD, privileges=['system.monitoring'])]
         self._emulator(workdir, 'fleet', 10, 4, {'accounts': accounts})
         self._emulator(workdir, 'vario', 20, 1, {'accounts': accounts, 'licence': False, 'device': VARIO})
         self._emulator(workdir, 'others', 30, 2, {'accounts': [dict(accounts[0], password=OTHER_PASSWORD)]})
         self._emulator(workdir, 'poser', 50, 1, {'accounts': accounts, 'faults': {
             'reply': {'success': True}, 'path': '/api/system/info'}})
+        self._emulator(workdir, 'current', 60, 1, {'accounts': accounts, 'faults': {
+            'reply': {'success': True, 'result': CURRENT}, 'path': '/api/system/info'}})
         for port in (HTTP_PORT, HTTPS_PORT):
             self.servers.append(_serve(_Server, self.address(40), port, _NotTheApi))
             self.servers.append(_serve(_Server, self.address(41), port, _NotHttp))
@@ -182,7 +189,7 @@ def inventory(collections_path, tmp_path):
 
 def source(site, **options):
     return dict(dict(plugin='twon.helios.helios', username='admin', password=PASSWORD, ca_path=site.ca_path,
-                     port=HTTPS_PORT, ranges=['%s.1-%s.62' % (site.block, site.block)]), **options)
+                     port=HTTPS_PORT, ranges=['%s.1-%s.59' % (site.block, site.block)]), **options)
 
 
 def assert_no_secret(found):
@@ -343,3 +350,36 @@ def test_bad_options_fail_before_any_request(site, inventory, options, message):
     assert found.rc != 0
     assert message % dict(block=site.block) in ' '.join(found.stderr.split())
     assert site.requests(10) == before
+
+
+def test_the_mac_address_where_the_firmware_reports_it(site, inventory):
+    found = inventory(source(site, ranges=[], hosts=[site.address(60)]))
+    assert found.rc == 0, found.stderr
+    assert found.hosts() == ['gate']
+    assert found.hostvars('gate')['helios_mac_address'] == '7C-1E-B3-01-02-03'
+    assert found.hostvars('gate')['helios_model'] == '2N IP Style'
+
+
+def test_playbooks_reach_the_discovered_intercoms(site, inventory, collections_path, tmp_path):
+    """The host variables the plugin sets are all a task needs besides the credentials of group_vars."""
+    inventory_dir = tmp_path / 'inventory'
+    (inventory_dir / 'group_vars').mkdir(parents=True)
+    (inventory_dir / 'fleet.helios.yml').write_text(yaml.safe_dump(source(site, waves=2, keyed_groups=[
+        dict(key='helios_wave | string', prefix='wave')])))
+    (inventory_dir / 'group_vars' / 'intercoms.yml').write_text(yaml.safe_dump(dict(
+        helios_username='admin', helios_password=PASSWORD, helios_ca_path=site.ca_path, helios_validate_certs=True,
+        ansible_connection='local', ansible_python_interpreter=sys.executable)))
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(('HELIOS_', 'ANSIBLE_'))}
+    environ.update(ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_HOME=str(tmp_path / 'home'),
+                   ANSIBLE_NOCOLOR='1', ANSIBLE_INVENTORY_UNPARSED_FAILED='1')
+    playbook = tmp_path / 'read.yml'
+    playbook.write_text(yaml.safe_dump([{
+        'name': 'Read the discovered intercoms of one wave', 'hosts': 'intercoms', 'gather_facts': False,
+        'tasks': [{'name': 'Read', 'twon.helios.helios_info': {'gather_subset': ['system'], 'as_facts': True}},
+                  {'name': 'Compare', 'ansible.builtin.assert': {'that': [
+                      'ansible_facts.helios.system.serialNumber == helios_serial_number']}}]}]))
+    done = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(inventory_dir), str(playbook)], env=environ,
+                          capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    recap = done.stdout[done.stdout.index('PLAY RECAP'):]
+    assert recap.count('ok=2') == 5 and 'failed=0' in recap, recap

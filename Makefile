@@ -31,7 +31,7 @@ GATES := test-collection sanity test-emulator lint doc docs build bench-smoke li
 PYTEST := $(BIN)/pytest -ra
 xdist = $(if $(filter-out 0,$(1)),-n $(1))
 
-.PHONY: venv test demo clean collection-tree sanity lint doc docs build test-emulator test-collection bench-smoke licence $(addprefix gate-,$(GATES))
+.PHONY: venv browser test demo clean collection-tree sanity lint doc docs build test-emulator test-collection bench-smoke licence $(addprefix gate-,$(GATES))
 
 venv: $(VENV)/.installed
 
@@ -44,6 +44,21 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt emulator/pyproject.tom
 		| { grep -v "^WARNING: Location 'file:" || true; }
 	$(BIN)/helios-emulator --help >/dev/null
 	touch $@
+
+# The report's browser test (tests/integration/test_report.py) drives Debian's chromium through its chromedriver.
+# Installed from Debian's packages when missing, which needs root and apt-get (CI runs as root); elsewhere it says
+# what to install, and the test fails saying the same. It never fails itself: `make test` runs it before the gates.
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "browser: installing chromium and chromium-driver from Debian's packages"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver >/dev/null; } \
+			|| echo "browser: apt-get could not install chromium chromium-driver; the browser test will fail" >&2; \
+	else \
+		echo "browser: /usr/bin/chromium or /usr/bin/chromedriver is missing: install chromium and chromium-driver" \
+			"(apt-get install chromium chromium-driver, as root) for the report's browser test" >&2; \
+	fi
 
 # A copy of the collection content where ansible-test, ansible-doc and ansible-playbook find it by FQCN:
 # the files git would commit (tracked and untracked, less .gitignore'd and deleted ones; every file when
@@ -67,10 +82,11 @@ endif
 test:
 	@rm -rf $(LOGS) && mkdir -p $(LOGS)
 	@.ci/gate venv $(MAKE) --no-print-directory venv \
+		&& .ci/gate browser $(MAKE) --no-print-directory browser \
 		&& .ci/gate collection-tree $(MAKE) --no-print-directory collection-tree \
 		&& $(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target TREE_READY=1 $(addprefix gate-,$(GATES)) 9>&1 \
 		|| true
-	@$(PYTHON) .ci/summary.py $(LOGS) venv collection-tree $(GATES)
+	@$(PYTHON) .ci/summary.py $(LOGS) venv browser collection-tree $(GATES)
 
 # Each gate is a make of its own, started through a variable that is not $(MAKE): so make treats it as an
 # ordinary command and --output-sync prints its output in one piece when it ends (a recursive make's is not
@@ -142,6 +158,7 @@ bench-smoke: venv
 	$(BIN)/python tests/bench/bench_firmware_upload.py --large-mib 8
 	$(BIN)/python tests/bench/bench_modules.py --devices 3 --rounds 1
 	$(BIN)/python tests/bench/bench_drift.py --devices 3
+	$(BIN)/python tests/bench/bench_inventory.py --addresses 16 --devices 3 --timing loopback
 
 test-emulator: venv
 	$(BIN)/ruff check --no-cache emulator
@@ -149,7 +166,7 @@ test-emulator: venv
 		|| { rc=$$?; [ $$rc != 5 ] || echo "test-emulator: pytest collected no tests" >&2; exit $$rc; }
 
 # Unit tests and integration tests (these start emulator fleets and run ansible-playbook against them).
-test-collection: venv collection-tree
+test-collection: venv browser collection-tree
 	@dirs="$(wildcard tests/unit tests/integration)"; \
 	if [ -z "$$dirs" ]; then echo "test-collection: neither tests/unit nor tests/integration exists" >&2; exit 5; fi; \
 	echo "$(PYTEST) $(call xdist,$(COLLECTION_WORKERS)) --junitxml=$(LOGS)/test-collection.xml $$dirs"; \

@@ -75,6 +75,20 @@ step "provision: the first run changes every intercom"
 playbook provision
 step "provision again: nothing left to change"
 playbook provision
+step "discover: the inventory plugin finds the intercoms in $ADDRESS/28, grouped by model and firmware"
+cat >"$WORK/discovered.helios.yml" <<YAML
+plugin: twon.helios.helios
+ranges: [$("$BIN/python" -c "import ipaddress,sys; print(ipaddress.ip_network(sys.argv[1] + '/28', strict=False))" "$ADDRESS")]
+port: $HTTPS_PORT
+username: admin
+password: "2n"
+ca_path: $CA
+keyed_groups:
+  - {key: helios_model, prefix: model}
+  - {key: helios_sw_version, prefix: firmware}
+YAML
+"$BIN/ansible-inventory" -i "$WORK/discovered.helios.yml" --graph
+
 step "drift: the fleet matches its inventory"
 playbook drift
 
@@ -88,7 +102,9 @@ step "Turning door-1's switch 2 off behind Ansible's back (its inventory wants i
 DOOR1=$("$BIN/python" -c "import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1]))" "$ADDRESS")
 curl -sS --digest -u admin:2n --cacert "$CA" "https://$DOOR1:$HTTPS_PORT/api/switch/ctrl?switch=2&action=off" >/dev/null
 step "drift: reports door-1 and door-3, each difference as kind: what (device -> desired), and exits non-zero"
-if playbook drift -e "helios_drift_junit=$WORK/drift.xml"; then echo "drift found nothing: unexpected" >&2; exit 1; fi
+if playbook drift -e "helios_drift_junit=$WORK/drift.xml" -e "helios_drift_json=$WORK/drift.json"; then
+  echo "drift found nothing: unexpected" >&2; exit 1
+fi
 newest_drift_log=$(find "$WORK" -maxdepth 1 -name 'drift-*.log' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2-)
 sed -n '/TASK \[Report the devices that drifted/,/^$/p' "$newest_drift_log" | grep '"door-'
 echo "JUnit XML for the merge request: $WORK/drift.xml"
@@ -120,5 +136,9 @@ step "upgrade: firmware 2.12.0.1.1, built with helios-emulator firmware, rolled 
 playbook upgrade -e "helios_firmware_src=$WORK/helios-2.12.0.1.1.fw" -e helios_firmware_version=2.12.0.1.1 \
   -e helios_wave_size=3
 grep -h -o '"door-[0-9]: 2.11[^"]*' "$WORK"/upgrade-*.log | tr -d '"'
+
+step "report: one self-contained HTML page (and CSV, JSON) on the fleet, with the drift found above"
+playbook report -e "helios_report_dir=$WORK/report" -e "helios_report_drift_json=$WORK/drift.json"
+ls -l "$WORK/report"
 
 step "Done: stopping the emulator (logs in $WORK)"

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from ansible_collections.twon.helios.plugins.module_utils._errors import (
     HeliosApiError,
     HeliosAuthError,
+    HeliosConnectError,
     HeliosTaskEnded,
     HeliosParameterError,
     HeliosTransportError,
@@ -234,13 +235,15 @@ class HeliosClient:
 
     def __init__(self, host, port=None, protocol='https', username=None, password=None, auth_method='digest',
                  allow_basic_over_http=False, validate_certs=True, ca_path=None, timeout=10.0, retries=3, backoff=0.25,
-                 relay=None, environment=None):
+                 relay=None, environment=None, connect_timeout=None):
         self.protocol = protocol
         self.username = username
         self.auth_method = auth_method
         # auth_method auto answers a Basic challenge over http only when allowed: it would send the password in clear.
         self.allow_basic_over_http = allow_basic_over_http
         self.timeout = timeout
+        # Seconds to wait for a connection, when shorter than timeout (discovery: a dead address should cost little).
+        self.connect_timeout = connect_timeout or timeout
         self.retries = retries
         self.backoff = backoff
         # The one check of the host (a name or an address and nothing else), also for clients made directly; imported
@@ -397,7 +400,8 @@ class HeliosClient:
                 if attempt < self.retries:
                     attempt = self._pause(attempt)
                     continue
-                raise HeliosTransportError(self._fault_message(function, exc, attempt)) from None
+                error = HeliosTransportError if _may_have_reached_the_device(exc) else HeliosConnectError
+                raise error(self._fault_message(function, exc, attempt)) from None
             finally:
                 if body is not None:
                     body.close()
@@ -415,7 +419,8 @@ class HeliosClient:
         # for a client, so prepare the request from them directly (requests' "prepared requests").
         prepared = requests.Request(method, url, params=params or None, data=body, auth=session.auth,
                                     headers=dict(session.headers, **(headers or {}))).prepare()
-        return session.send(prepared, timeout=self.timeout, allow_redirects=False, **self._request_settings)
+        timeout = self.timeout if self.connect_timeout == self.timeout else (self.connect_timeout, self.timeout)
+        return session.send(prepared, timeout=timeout, allow_redirects=False, **self._request_settings)
 
     def _answer_challenge(self, response, function):
         """auth_method auto: adopt the scheme named in the first WWW-Authenticate challenge.
@@ -450,7 +455,7 @@ class HeliosClient:
             return '%s: cannot connect to %s through the proxy %s: %s%s' % (
                 function, self.base_url, self._proxy_shown(), _root_cause(exc), tries)
         if isinstance(exc, requests.exceptions.ConnectTimeout):
-            return '%s: connecting to %s timed out after %s s%s' % (function, self.base_url, self.timeout, tries)
+            return '%s: connecting to %s timed out after %s s%s' % (function, self.base_url, self.connect_timeout, tries)
         if isinstance(exc, requests.exceptions.Timeout):
             return '%s: no reply from %s within %s s%s' % (function, self.base_url, self.timeout, tries)
         if _may_have_reached_the_device(exc):

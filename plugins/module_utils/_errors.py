@@ -79,6 +79,10 @@ class HeliosTransportError(HeliosError):
     reply that lacks what the HTTP API documents for the function."""
 
 
+class HeliosConnectError(HeliosTransportError):
+    """The request never reached the device: the connection was refused, unreachable or timed out connecting."""
+
+
 class HeliosUnknownOutcome(HeliosTransportError):
     """A call that acts each time it is made failed after the device may have had it: it was not repeated."""
 

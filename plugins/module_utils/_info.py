@@ -86,6 +86,9 @@ def run(params, client, check_mode, diff):
                 raise
             unavailable[subset] = dict(code=exc.code, reason=str(exc))
     result = dict(changed=False, info=info, unavailable=unavailable)
+    if params['as_facts']:
+        # A play gathers once; later tasks, templates and reports read ansible_facts.helios without registering.
+        result['ansible_facts'] = dict(helios=dict(info, unavailable=unavailable))
     if query is not None:
         result['query_result'] = query.search(info)
     return result
@@ -94,4 +97,5 @@ def run(params, client, check_mode, diff):
 TASK = HeliosTask(run, dict(
     gather_subset=dict(type='list', elements='str', default=['all'], choices=['all'] + list(SUBSETS)),
     query=dict(type='str'),
+    as_facts=dict(type='bool', default=False),
 ))

@@ -47,6 +47,13 @@ options:
       - A JMESPath expression applied to RV(info); its value is returned as RV(query_result).
       - Checked before any request is sent.
     type: str
+  as_facts:
+    description:
+      - Also return what was read as the fact C(helios), so that later tasks, templates and reports of the play read
+        C(ansible_facts.helios) (for example C(ansible_facts.helios.system.swVersion)) without registering it.
+      - The fact holds the keys of RV(info) that were gathered, and C(unavailable) (as RV(unavailable)).
+    type: bool
+    default: false
 requirements:
   - jmespath (only for O(query))
 seealso:
@@ -72,6 +79,15 @@ EXAMPLES = r'''
     - name: Show the firmware version
       ansible.builtin.debug:
         msg: "{{ helios.info.system.swVersion }}"
+
+    - name: Gather once as facts
+      twon.helios.helios_info:
+        gather_subset: [system, status, phone]
+        as_facts: true
+
+    - name: Later tasks read them without registering
+      ansible.builtin.debug:
+        msg: "{{ inventory_hostname }} runs {{ ansible_facts.helios.system.swVersion }}"
 
     - name: Which switches are enabled
       twon.helios.helios_info:
@@ -139,6 +155,17 @@ unavailable:
   returned: success
   type: dict
   sample: {status: {code: 5, reason: "system/status: function is licensed (code 5): the function needs the Enhanced Integration licence"}}
+ansible_facts:
+  description: With O(as_facts=true), the fact C(helios).
+  returned: when O(as_facts=true)
+  type: dict
+  contains:
+    helios:
+      description: The keys of RV(info) that were gathered, and C(unavailable) as RV(unavailable).
+      returned: when O(as_facts=true)
+      type: dict
+      sample: {system: {variant: 2N Helios IP Verso, serialNumber: 54-2711-0001, swVersion: 2.11.0.22.1},
+               unavailable: {}}
 query_result:
   description: The value of O(query) applied to RV(info).
   returned: when O(query) is set

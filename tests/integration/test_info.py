@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helios_fleet import VIEWER
 
 INFO_KEYS = {'system', 'status', 'switches', 'ports', 'accounts', 'calls', 'camera', 'displays'}
@@ -58,3 +59,19 @@ def test_missing_privileges_are_reported_as_unavailable(device, ansible):
     assert {'switches', 'camera', 'system'} <= set(result['info'])
     assert result['unavailable']['ports']['code'] == 10
     assert 'insufficient user privileges' in result['unavailable']['ports']['reason']
+
+
+@pytest.mark.parametrize('in_process', ['true', 'false'], ids=['in-process', 'module'])
+def test_as_facts_later_tasks_read_without_registering(device, ansible, in_process):
+    run = ansible(device, 'info_facts', env={'HELIOS_ACTION_IN_PROCESS': in_process})
+    assert run.rc == 0, run.stdout
+    gathered, shown = [r['result'] for r in run.results(device.name)][-2:]
+    assert gathered['ansible_facts']['helios']['system'] == gathered['info']['system']
+    assert set(gathered['ansible_facts']['helios']) == {'system', 'status', 'unavailable'}
+    assert shown['msg'] == '%s %s True {}' % (device.name, device.serial_number)
+
+
+def test_no_facts_unless_asked(device, ansible):
+    run = ansible(device, 'info', gather_subset=['system'])
+    assert run.rc == 0, run.stdout
+    assert 'ansible_facts' not in run.result(device.name)

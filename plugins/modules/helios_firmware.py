@@ -70,6 +70,8 @@ options:
     description:
       - Seconds to wait for the restart when O(wait=true).
       - V(1) to V(86400), checked before any request (also with O(wait=false)).
+      - A device that has not come back within it fails the task, which still reports C(changed) once the image was
+        applied (unless the reply to the apply request was lost and the device never stopped answering).
     type: int
     default: 600
 seealso:

@@ -84,12 +84,9 @@ EXAMPLES = r'''
   hosts: intercoms
   connection: local
   gather_facts: false
+  # every connection option comes from the inventory: helios_* host variables, else HELIOS_* environment variables
   serial: 5
   max_fail_percentage: 0
-  module_defaults:
-    group/twon.helios.helios:
-      username: "{{ helios_username }}"
-      password: "{{ helios_password }}"
   tasks:
     - name: Install firmware 2.12.0.1.1
       twon.helios.helios_firmware:

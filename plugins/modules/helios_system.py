@@ -63,8 +63,6 @@ seealso:
 EXAMPLES = r'''
 - name: Restart the intercom and wait until it is back
   twon.helios.helios_system:
-    username: api
-    password: "{{ vault_helios_password }}"
     state: restarted
     wait_timeout: 120
 '''

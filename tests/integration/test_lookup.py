@@ -1,0 +1,33 @@
+"""The lookup twon.helios.helios_info: the module's information in a template, with the modules' connection options."""
+
+from __future__ import annotations
+
+from helios_fleet import ADMIN
+
+
+def test_lookup_reads_with_the_inventory_and_the_environment(device, ansible):
+    # as the getting-started guide has it: the password in HELIOS_PASSWORD, the rest in host variables
+    hostvars = device.hostvars(helios_ca_path=device.fleet.ca_path)
+    del hostvars['helios_password']
+    run = ansible({device.name: hostvars}, 'lookup_info', env={'HELIOS_PASSWORD': ADMIN['password']},
+                  terms=['system'])
+    assert run.rc == 0, run.stdout
+    assert run.result(device.name)['msg']['system']['serialNumber'] == device.serial_number
+    assert ADMIN['password'] not in run.stdout
+    queried = ansible(device.hostvars(helios_ca_path=device.fleet.ca_path), 'lookup_info', terms=['switches'],
+                      query='switches[0].switch')
+    assert queried.rc == 0 and queried.result(device.name)['msg'] == 1, queried.stdout
+
+
+def test_lookup_takes_the_address_from_helios_host_in_the_environment(device, ansible):
+    hostvars = device.hostvars(helios_ca_path=device.fleet.ca_path)
+    del hostvars['ansible_host']
+    run = ansible({'lobby': hostvars}, 'lookup_info', env={'HELIOS_HOST': device.address}, terms=['system'])
+    assert run.rc == 0, run.stdout
+    assert run.result('lobby')['msg']['system']['serialNumber'] == device.serial_number
+
+
+def test_lookup_fails_naming_the_option(device, ansible):
+    run = ansible(device.hostvars(helios_ca_path=device.fleet.ca_path, helios_port=70000), 'lookup_info')
+    assert run.rc != 0
+    assert 'twon.helios.helios_info: port' in run.stdout, run.stdout

@@ -1,9 +1,9 @@
 """Every module's EXAMPLES, as the documentation shows them, run with ansible-playbook against fresh emulated intercoms.
 
 The examples follow the guides: a task names no connection option, a play sets none in module_defaults. So the test
-gives them nothing but an inventory as the getting-started guide writes it (the address, port, account and CA as
-helios_* host variables, the password in HELIOS_PASSWORD) and the files they name, relative to the directory
-ansible-playbook runs in. An example that is a list of tasks runs in a play against the inventory's intercoms.
+gives them nothing but an inventory as the getting-started guide writes it (the address, and the port and CA as
+helios_* host variables; the account in HELIOS_USERNAME and HELIOS_PASSWORD) and the files they name, relative to
+the directory ansible-playbook runs in. An example that is a list of tasks runs in a play against the inventory's intercoms.
 A new module is picked up by its file in plugins/modules: its examples must run too.
 """
 
@@ -69,8 +69,8 @@ def test_examples_name_no_connection_option(name):
 
 def inventory(devices):
     """The getting-started guide's inventory, plus each intercom's desired state (as the provision role reads it)."""
-    return {d.name: dict(ansible_host=d.address, helios_port=HTTPS_PORT, helios_username=ADMIN['username'],
-                         helios_ca_path=d.fleet.ca_path, helios_settings={}, helios_outputs=[],
+    return {d.name: dict(ansible_host=d.address, helios_port=HTTPS_PORT, helios_ca_path=d.fleet.ca_path,
+                         helios_settings={}, helios_outputs=[],
                          helios_switches=[{'switch': 1, 'state': 'inactive'}], helios_firmware_version=RUNNING)
             for d in devices}
 
@@ -97,7 +97,8 @@ def test_examples_run_against_emulated_intercoms(name, devices, ansible, tmp_pat
     playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
     vault_password = tmp_path / 'vault-password'  # helios_config's example backs up with the run's vault secret
     vault_password.write_text('examples-vault-secret\n')
-    prepared = ansible(inventory(fleet), None, playbook=str(playbook), env={'HELIOS_PASSWORD': ADMIN['password']},
+    account = {'HELIOS_USERNAME': ADMIN['username'], 'HELIOS_PASSWORD': ADMIN['password']}
+    prepared = ansible(inventory(fleet), None, playbook=str(playbook), env=account,
                        vault_password_file=vault_password, prepared=True)
     make_files(prepared.cwd, [d.name for d in fleet])
     completed = subprocess.run(prepared.command, env=prepared.env, cwd=prepared.cwd, capture_output=True, text=True,

@@ -6,11 +6,11 @@ from helios_fleet import ADMIN
 
 
 def test_lookup_reads_with_the_inventory_and_the_environment(device, ansible):
-    # as the getting-started guide has it: the password in HELIOS_PASSWORD, the rest in host variables
+    # as the getting-started guide has it: the account in the environment, the rest in host variables
     hostvars = device.hostvars(helios_ca_path=device.fleet.ca_path)
-    del hostvars['helios_password']
-    run = ansible({device.name: hostvars}, 'lookup_info', env={'HELIOS_PASSWORD': ADMIN['password']},
-                  terms=['system'])
+    del hostvars['helios_username'], hostvars['helios_password']
+    run = ansible({device.name: hostvars}, 'lookup_info', terms=['system'],
+                  env={'HELIOS_USERNAME': ADMIN['username'], 'HELIOS_PASSWORD': ADMIN['password']})
     assert run.rc == 0, run.stdout
     assert run.result(device.name)['msg']['system']['serialNumber'] == device.serial_number
     assert ADMIN['password'] not in run.stdout

@@ -30,4 +30,4 @@ def test_lookup_takes_the_address_from_helios_host_in_the_environment(device, an
 def test_lookup_fails_naming_the_option(device, ansible):
     run = ansible(device.hostvars(helios_ca_path=device.fleet.ca_path, helios_port=70000), 'lookup_info')
     assert run.rc != 0
-    assert 'twon.helios.helios_info: port' in run.stdout, run.stdout
+    assert 'twon.helios.helios_info: port must be between 1 and 65535, got 70000' in run.stdout, run.stdout

@@ -12,7 +12,7 @@ description:
   - Reads what the module M(twon.helios.helios_info) reads, as RV(twon.helios.helios_info#module:info), for use in a
     template, a variable or a condition, without a task of its own.
   - The terms are the subsets to read (O(twon.helios.helios_info#module:gather_subset)); none reads every subset.
-  - The connection options come from the same places as the modules': the option given to the lookup, else the host
+  - The connection options come from the same places as the modules' do. The option given to the lookup, else the host
     variable C(helios_<option>) of the host the task is for, else the environment variable C(HELIOS_<OPTION>) of the
     controller (a task's C(environment) does not apply to lookups), else the default; the address falls back to the
     host's C(ansible_host), else C(inventory_hostname).

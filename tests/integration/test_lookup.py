@@ -14,8 +14,8 @@ def test_lookup_reads_with_the_inventory_and_the_environment(device, ansible):
     assert run.rc == 0, run.stdout
     assert run.result(device.name)['msg']['system']['serialNumber'] == device.serial_number
     assert ADMIN['password'] not in run.stdout
-    queried = ansible(device.hostvars(helios_ca_path=device.fleet.ca_path), 'lookup_info', terms=['switches'],
-                      query='switches[0].switch')
+    queried = ansible({device.name: device.hostvars(helios_ca_path=device.fleet.ca_path)}, 'lookup_info', terms=['switches'],
+                      info_query='switches[0].switch')
     assert queried.rc == 0 and queried.result(device.name)['msg'] == 1, queried.stdout
 
 
@@ -28,6 +28,6 @@ def test_lookup_takes_the_address_from_helios_host_in_the_environment(device, an
 
 
 def test_lookup_fails_naming_the_option(device, ansible):
-    run = ansible(device.hostvars(helios_ca_path=device.fleet.ca_path, helios_port=70000), 'lookup_info')
+    run = ansible({device.name: device.hostvars(helios_ca_path=device.fleet.ca_path, helios_port=70000)}, 'lookup_info')
     assert run.rc != 0
     assert 'twon.helios.helios_info: port must be between 1 and 65535, got 70000' in run.stdout, run.stdout

@@ -208,8 +208,8 @@ def test_upgrade_summary_counts_a_device_that_did_not_come_back_as_failed_after_
                   helios_firmware_version=NEWER, helios_firmware_backup=False, helios_firmware_wait_timeout=5,
                   helios_max_fail_percentage=100)
     assert run.rc != 0
-    firmware = [r for r in run.results(stuck.name) if r['task'] == 'Upload, apply and wait for the restart']
-    assert firmware and firmware[-1]['result']['changed'] is True and firmware[-1]['result']['failed'] is True
+    firmware = [r for r in run.results(stuck.name) if r['task'].endswith('Upload, apply and wait for the restart')]
+    assert firmware and firmware[-1]['result']['changed'] is True and firmware[-1]['status'] == 'failed', run.stdout
     assert summary(run) == ['upgraded: 1 - %s' % fine.name, 'failed: 1 - %s (firmware applied)' % stuck.name,
                             'skipped: 0', 'not started: 0']
 

@@ -144,13 +144,18 @@ requirements:
 '''
 
 
+# The last line of each option's description for plugins: the index of environment variables shows it too.
+SAME_IN_MODULES = 'Every module of the collection takes its option C(%s) from the same places, in the same order.'
+
+
 def _plugin_options(module_documentation):
     """The options of module_documentation with their helios_<option> host variable and HELIOS_<OPTION> environment
     variable, as plugin documentation declares them; the requirements too, not the modules' notes."""
     documentation = yaml.safe_load(module_documentation)
     options = {}
     for name, option in documentation['options'].items():
-        options[name] = dict(option, vars=[dict(name='helios_' + name)], env=[dict(name='HELIOS_' + name.upper())])
+        options[name] = dict(option, description=option['description'] + [SAME_IN_MODULES % name],
+                             vars=[dict(name='helios_' + name)], env=[dict(name='HELIOS_' + name.upper())])
     return yaml.safe_dump(dict(options=options, requirements=documentation['requirements']), sort_keys=False, width=120)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from ansible_collections.twon.helios.plugins.doc_fragments._connection import ModuleDocFragment
+from ansible_collections.twon.helios.plugins.doc_fragments._connection import SAME_IN_MODULES, ModuleDocFragment
 from ansible_collections.twon.helios.plugins.module_utils._connection import CONNECTION_OPTIONS
 
 
@@ -16,4 +16,8 @@ def test_plugin_fragment_names_each_options_variables():
     for name, option in plugins.items():
         assert option['env'] == [{'name': 'HELIOS_' + name.upper()}]
         assert option['vars'] == [{'name': 'helios_' + name}]
-        assert {k: v for k, v in option.items() if k not in ('env', 'vars')} == modules[name]
+        assert option['description'][:-1] == modules[name]['description']
+        assert option['description'][-1] == SAME_IN_MODULES % name
+        assert {k: v for k, v in option.items() if k not in ('env', 'vars', 'description')} == {
+            k: v for k, v in modules[name].items() if k != 'description'}
+

@@ -20,4 +20,3 @@ def test_plugin_fragment_names_each_options_variables():
         assert option['description'][-1] == SAME_IN_MODULES % name
         assert {k: v for k, v in option.items() if k not in ('env', 'vars', 'description')} == {
             k: v for k, v in modules[name].items() if k != 'description'}
-

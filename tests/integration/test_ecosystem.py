@@ -396,19 +396,24 @@ def test_gitops_jobs_install_what_they_run():
             assert requirement in before, '%s does not install %s before it runs ansible-playbook' % (job, requirement)
 
 
-def test_gitops_rehearse_job_runs_as_written_from_a_copy(collections_path, tmp_path):
+@pytest.mark.parametrize('account_in', ['environment', 'inventory'])
+def test_gitops_rehearse_job_runs_as_written_from_a_copy(account_in, collections_path, tmp_path):
     """The GitHub rehearse job's own steps, in a copy of the example: its emulator, the overlay, provision twice, drift.
 
     The steps run as written but for what the test environment provides instead: the installs (this virtual
     environment, and the collection under test on ANSIBLE_COLLECTIONS_PATH), and the emulator's address, moved off
     127.0.2.1 so that a demo or another test run on this machine cannot collide with it. The environment holds
-    production's account, as the workflow's secrets put it there: the rehearsal must not use it.
+    production's account, as the workflow's secrets put it there, or the copy's inventory does (helios_username and
+    helios_password in group_vars, which win over any HELIOS_* variable): the rehearsal must use neither.
     """
     from helios_emulator.testing import port_is_free
     repo = tmp_path / 'repo'
     shutil.copytree(GITOPS, repo)
     workflow = yaml.safe_load((repo / '.github' / 'workflows' / 'intercoms.yml').read_text())
-    address = next('127.0.%d.1' % octet for octet in range(60, 100)
+    # a block of its own per xdist worker and case (the two cases may run at the same time), past the fleets' blocks
+    worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    first = 60 + int(worker[2:] if worker.startswith('gw') else 0) * 10 + (0 if account_in == 'environment' else 5)
+    address = next('127.0.%d.1' % octet for octet in range(first, first + 5)
                    if port_is_free('127.0.%d.1' % octet, 8080) and port_is_free('127.0.%d.1' % octet, 8443))
     steps = [step['run'].replace('127.0.2.1', address) for step in workflow['jobs']['rehearse']['steps']
              if 'run' in step and not step['run'].startswith(('pip install', 'ansible-galaxy collection install'))]
@@ -417,8 +422,14 @@ def test_gitops_rehearse_job_runs_as_written_from_a_copy(collections_path, tmp_p
         '%s\necho "=== step %d done"' % (step, number) for number, step in enumerate(steps))
     environ = clean_environ(ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_HOME=str(tmp_path / 'home'),
                             PATH='%s%s%s' % (BIN, os.pathsep, os.environ['PATH']),
-                            HELIOS_USERNAME=ACCOUNT['username'], HELIOS_PASSWORD=ACCOUNT['password'],
                             HELIOS_SIP_PASSWORD=SIP_PASSWORD, HELIOS_DOOR_CODE=DOOR_CODE)
+    if account_in == 'environment':
+        environ.update(HELIOS_USERNAME=ACCOUNT['username'], HELIOS_PASSWORD=ACCOUNT['password'])
+    else:
+        with open(repo / 'inventory' / 'group_vars' / 'intercoms.yml', 'a', encoding='utf-8') as group_vars:
+            group_vars.write('helios_username: %(username)s\nhelios_password: %(password)s\n' % ACCOUNT)
+    # what the job sets itself, as GitHub gives it to each step
+    environ.update({name: str(value) for name, value in workflow['jobs']['rehearse'].get('env', {}).items()})
     run = subprocess.run(['bash', '-c', script], env=environ, cwd=repo, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True, timeout=600, check=False)
     output = run.stdout

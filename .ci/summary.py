@@ -1,15 +1,24 @@
 """Summary of a `make test` run: python3 .ci/summary.py LOGDIR GATE...
 
 Reads LOGDIR/GATE.rc and GATE.time written by .ci/gate, and the JUnit XML files of the pytest gates.
-Prints one line per gate, the tail of each failed gate's log, and last the tests counted over all pytest
+Prints one line per gate, what went wrong in each failed gate, and last the tests counted over all pytest
 gates as 'tests: N passed, N failed'. Exits 1 if any gate failed or did not run.
+
+What went wrong: for a pytest gate with failed tests, the first failure (its test and the assertion, the `E` lines
+of its report) and pytest's short test summary, not the last lines of a traceback through library source; for
+any other gate, the last lines of its log.
 """
 
 import pathlib
+import re
 import sys
 import xml.etree.ElementTree as ET
 
 TAIL = 40
+# at most this many `E` lines of the first failure, and lines of pytest's short test summary
+FIRST_FAILURE_LINES = 15
+SUMMARY_LINES = 30
+SUMMARY_HEADER = re.compile(r'^=+ short test summary info =+$')
 
 
 def read(path):
@@ -32,6 +41,50 @@ def junit_counts(path):
         failed += int(suite.get('failures', 0)) + int(suite.get('errors', 0))
         skipped += int(suite.get('skipped', 0))
     return tests - failed - skipped, failed, skipped
+
+
+def first_failure(path):
+    """(test id, lines) of the first failed or erroring test of a pytest JUnit XML file, or None."""
+    try:
+        root = ET.parse(path).getroot()
+    except (FileNotFoundError, ET.ParseError):
+        return None
+    for case in root.iter('testcase'):
+        for kind in ('failure', 'error'):
+            problem = case.find(kind)
+            if problem is None:
+                continue
+            test = '%s::%s' % (case.get('classname', ''), case.get('name', ''))
+            lines = [line for line in (problem.text or '').splitlines() if line.startswith('E ')]
+            if not lines and problem.get('message'):
+                lines = problem.get('message').splitlines()
+            return test + (' (error)' if kind == 'error' else ''), lines[:FIRST_FAILURE_LINES]
+    return None
+
+
+def short_summary(log):
+    """The lines of pytest's short test summary in a log (from its header to the end), or []."""
+    lines = log.splitlines()
+    starts = [i for i, line in enumerate(lines) if SUMMARY_HEADER.match(line.strip())]
+    if not starts:
+        return []
+    section = lines[starts[-1]:]
+    if len(section) > SUMMARY_LINES:
+        section = section[:SUMMARY_LINES] + ['... (%d more lines in the log)' % (len(section) - SUMMARY_LINES)]
+    return section
+
+
+def what_went_wrong(logs, gate, log):
+    """The lines to show for a failed gate: the first failure and pytest's summary, else the log's tail."""
+    failure = first_failure(logs / f'{gate}.xml')
+    summary = short_summary(log or '')
+    if failure is None and not summary:
+        return f'--- last lines of {logs / gate}.log ---', (log or '').splitlines()[-TAIL:]
+    lines = []
+    if failure:
+        lines += ['first failure: ' + failure[0]] + ['  ' + line for line in failure[1]]
+    lines += summary
+    return f'--- {gate}: what failed (the whole log: {logs / gate}.log) ---', lines
 
 
 def main():
@@ -61,9 +114,10 @@ def main():
 
     for gate in failed_gates:
         log = read(logs / f'{gate}.log')
-        if log:
-            print(f'\n--- last lines of {logs / gate}.log ---')
-            print('\n'.join(log.splitlines()[-TAIL:]))
+        if log or (logs / f'{gate}.xml').exists():
+            header, lines = what_went_wrong(logs, gate, log)
+            print('\n' + header)
+            print('\n'.join(lines))
     print('\n=== make test: gates')
     print('\n'.join(rows))
     if failed_gates:

@@ -2,8 +2,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Private to twon.helios: the options of plugins/module_utils/_connection.py, documented once.
+# DOCUMENTATION for modules; PLUGINS, made from it, for the other plugin types (lookups), whose documentation also
+# names the host variable and the environment variable of each option (as env and vars entries, which module
+# documentation cannot have): so the docsite's index of environment variables lists the HELIOS_* variables.
 
 from __future__ import annotations
+
+import yaml
 
 
 class ModuleDocFragment:
@@ -102,8 +107,8 @@ options:
       - A reply in which the device reports an error is never repeated.
       - A request that acts each time it is made (a trigger, a dial, a restart, a factory reset, applying firmware,
         an upload of a configuration, firmware image or display image) is repeated only when it could not connect.
-        After a later fault the device may have had it, and a repeat
-        would act twice; what the task does then is described with the module's options.
+        After a later fault the device may have had it, and a repeat would act twice; what the task does then is
+        described with the module's options.
       - If not set, the host variable C(helios_retries) is used, then the E(HELIOS_RETRIES) environment variable.
     type: int
     default: 3
@@ -138,3 +143,21 @@ notes:
 requirements:
   - requests >= 2.28
 '''
+
+
+# The last line of each option's description for plugins: the index of environment variables shows it too.
+SAME_IN_MODULES = 'Every module of the collection takes its option C(%s) from the same places, in the same order.'
+
+
+def _plugin_options(module_documentation):
+    """The options of module_documentation with their helios_<option> host variable and HELIOS_<OPTION> environment
+    variable, as plugin documentation declares them; the requirements too, not the modules' notes."""
+    documentation = yaml.safe_load(module_documentation)
+    options = {}
+    for name, option in documentation['options'].items():
+        options[name] = dict(option, description=option['description'] + [SAME_IN_MODULES % name],
+                             vars=[dict(name='helios_' + name)], env=[dict(name='HELIOS_' + name.upper())])
+    return yaml.safe_dump(dict(options=options, requirements=documentation['requirements']), sort_keys=False, width=120)
+
+
+ModuleDocFragment.PLUGINS = _plugin_options(ModuleDocFragment.DOCUMENTATION)

@@ -21,7 +21,15 @@ _HINTS = {
 
 
 class HeliosError(Exception):
-    """Base of all errors; str() is the message a failed task shows."""
+    """Base of all errors; str() is the message a failed task shows.
+
+    changed: whether the device was changed before the error (a restart or firmware asked for and applied, then
+    the wait for the device failed): the failed task then reports changed too.
+    """
+
+    def __init__(self, *args, changed=False):
+        super().__init__(*args)
+        self.changed = changed
 
     def result_fields(self):
         """Extra keys, besides msg, for the failed task's result."""

@@ -56,10 +56,14 @@ def run(params, client, check_mode, diff):
     if params['wait']:
         watch = wait_for_restart(client, uptime_before, params['wait_timeout'], lost_reply=lost_reply)
         result['timings']['restart'] = round(watch.seconds, 3)
-        now_running = _running_version(client)
+        try:
+            now_running = _running_version(client)
+        except HeliosError as exc:
+            exc.changed = True  # the image was applied: the device changed, whatever it answers now
+            raise
         if now_running != carried:
             raise HeliosError('firmware: after the restart the device runs %s, not %s (%s)'
-                              % (now_running, carried, watch.describe()))
+                              % (now_running, carried, watch.describe()), changed=True)
     result['timings']['total'] = round(time.monotonic() - started, 3)
     return with_diff(result, diff, dict(swVersion=running), dict(swVersion=carried))
 

@@ -64,6 +64,8 @@ def wait_for_restart(client, uptime_before, timeout, interval=POLL_INTERVAL, clo
 
     uptime_before is the upTime read just before the restart was asked for; lost_reply, the HeliosUnknownOutcome
     of a request whose reply was lost (the device may never have had it: the error then says so).
+    The restart has been asked for, so an error raised here is changed (the failed task reports changed as well)
+    unless the request's reply was lost and the device never stopped answering: it may never have had it.
     """
     watch = RestartWatch()
     started = clock()
@@ -87,5 +89,8 @@ def wait_for_restart(client, uptime_before, timeout, interval=POLL_INTERVAL, clo
                 raise HeliosError('the device did not come back from its restart within %s s: %s%s'
                                   % (timeout, watch.describe(), lost if lost_reply else ''))
             time.sleep(interval)
+    except HeliosError as exc:
+        exc.changed = watch.went_down or lost_reply is None
+        raise
     finally:
         client.retries, client.timeout = saved

@@ -91,7 +91,7 @@ def execute(task, params, check_mode, diff, open_client=client_from_params):
             result = task.run(params, client, check_mode, diff)
         result.setdefault('changed', False)
     except HeliosError as exc:
-        result = dict(exc.result_fields(), failed=True, changed=False, msg=str(exc))
+        result = dict(exc.result_fields(), failed=True, changed=exc.changed, msg=str(exc))
     warning = client.cleartext_password_warning() if client is not None else None
     if warning:
         result['warnings'] = list(result.get('warnings', [])) + [warning]

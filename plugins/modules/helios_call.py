@@ -63,23 +63,17 @@ seealso:
 EXAMPLES = r'''
 - name: Call the concierge
   twon.helios.helios_call:
-    username: api
-    password: "{{ vault_helios_password }}"
     state: dialed
     number: sip:100@pbx.example.com
   register: call
 
 - name: Hang it up again
   twon.helios.helios_call:
-    username: api
-    password: "{{ vault_helios_password }}"
     state: hung_up
     session: "{{ call.session.session }}"
 
 - name: End every call on the intercom
   twon.helios.helios_call:
-    username: api
-    password: "{{ vault_helios_password }}"
     state: hung_up
 '''
 

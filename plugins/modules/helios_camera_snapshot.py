@@ -65,9 +65,7 @@ seealso:
 EXAMPLES = r'''
 - name: Keep a picture of every entrance
   twon.helios.helios_camera_snapshot:
-    username: api
-    password: "{{ vault_helios_password }}"
-    dest: "/srv/snapshots/{{ inventory_hostname }}.jpg"
+    dest: "snapshots/{{ inventory_hostname }}.jpg"
     width: 320
     height: 240
     source: internal

@@ -165,11 +165,7 @@ EXAMPLES = r'''
   hosts: intercoms
   connection: local
   gather_facts: false
-  module_defaults:
-    group/twon.helios.helios:
-      username: "{{ helios_username }}"
-      password: "{{ helios_password }}"
-      ca_path: /etc/pki/helios-ca.pem
+  # every connection option comes from the inventory: helios_* host variables, else HELIOS_* environment variables
   tasks:
     - name: Set the hostname and make switch 2 bistable
       twon.helios.helios_config:
@@ -186,11 +182,13 @@ EXAMPLES = r'''
         src: "configs/{{ inventory_hostname }}.xml"
         backup: true
         backup_dir: backups/
+        backup_name: "{{ inventory_hostname }}.xml"
 
     - name: Back up with the secrets encrypted by the run's vault secret (ansible-playbook --vault-id ...)
       twon.helios.helios_config:
         backup: true
         backup_dir: backups/
+        backup_name: "{{ inventory_hostname }}.xml"
         backup_secrets: vault
 
     - name: Restore that backup, secrets included, as the whole configuration

@@ -80,14 +80,10 @@ seealso:
 EXAMPLES = r'''
 - name: Show the welcome screen
   twon.helios.helios_display_image:
-    username: api
-    password: "{{ vault_helios_password }}"
     src: files/welcome-320x240.gif
 
 - name: Remove the image again
   twon.helios.helios_display_image:
-    username: api
-    password: "{{ vault_helios_password }}"
     state: absent
 '''
 

@@ -122,13 +122,14 @@ EXAMPLES = r'''
   hosts: intercoms
   connection: local
   gather_facts: false
+  # every connection option comes from the inventory: helios_* host variables, else HELIOS_* environment variables
   tasks:
     - name: Compare each intercom with its desired state
       twon.helios.helios_drift:
         settings: "{{ helios_settings }}"
         switches: "{{ helios_switches }}"
         outputs: "{{ helios_outputs }}"
-        firmware_version: 2.12.0.1.1
+        firmware_version: "{{ helios_firmware_version }}"
       register: drift
       failed_when: drift.failed or drift.drifted
 

@@ -70,6 +70,8 @@ options:
     description:
       - Seconds to wait for the restart when O(wait=true).
       - V(1) to V(86400), checked before any request (also with O(wait=false)).
+      - A device that has not come back within it fails the task, which still reports C(changed) once the image was
+        applied (unless the reply to the apply request was lost and the device never stopped answering).
     type: int
     default: 600
 seealso:
@@ -82,12 +84,9 @@ EXAMPLES = r'''
   hosts: intercoms
   connection: local
   gather_facts: false
+  # every connection option comes from the inventory: helios_* host variables, else HELIOS_* environment variables
   serial: 5
   max_fail_percentage: 0
-  module_defaults:
-    group/twon.helios.helios:
-      username: "{{ helios_username }}"
-      password: "{{ helios_password }}"
   tasks:
     - name: Install firmware 2.12.0.1.1
       twon.helios.helios_firmware:

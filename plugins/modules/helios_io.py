@@ -48,8 +48,6 @@ seealso:
 EXAMPLES = r'''
 - name: Switch the courtyard light relay on
   twon.helios.helios_io:
-    username: api
-    password: "{{ vault_helios_password }}"
     output: relay1
     state: active
 '''

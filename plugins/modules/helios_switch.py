@@ -61,10 +61,7 @@ EXAMPLES = r'''
   hosts: intercoms
   connection: local
   gather_facts: false
-  module_defaults:
-    group/twon.helios.helios:
-      username: "{{ helios_username }}"
-      password: "{{ helios_password }}"
+  # every connection option comes from the inventory: helios_* host variables, else HELIOS_* environment variables
   tasks:
     - name: Trigger the door lock on switch 1
       twon.helios.helios_switch:

@@ -51,7 +51,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the device to come back; the task fails when it has not.
+      - Seconds to wait for the device to come back; the task fails when it has not, and still reports C(changed)
+        (unless the reply to the request was lost and the device never stopped answering).
       - V(1) to V(86400), checked before any request.
     type: int
     default: 300
@@ -62,8 +63,6 @@ seealso:
 EXAMPLES = r'''
 - name: Restart the intercom and wait until it is back
   twon.helios.helios_system:
-    username: api
-    password: "{{ vault_helios_password }}"
     state: restarted
     wait_timeout: 120
 '''

@@ -307,7 +307,9 @@ def test_gitops_example_against_an_emulator_fleet(fleets, collections_path, tmp_
     ready = tmp_path / 'ready.json'
     ready.write_text(json.dumps({'ca_path': fleet.ca_path, 'devices': [
         {'address': d.address, 'http_port': 28080, 'https_port': HTTPS_PORT} for d in devices]}))
-    overlay = subprocess.run([sys.executable, 'ci/emulator_inventory.py', str(ready)] + hosts, cwd=repo,
+    # the ecosystem fleet's account, not the emulator's default admin / 2n
+    overlay = subprocess.run([sys.executable, 'ci/emulator_inventory.py', '--username', ACCOUNT['username'],
+                              '--password', ACCOUNT['password'], str(ready)] + hosts, cwd=repo,
                              capture_output=True, text=True, check=True, timeout=30).stdout
     (repo / 'emulator.yml').write_text(overlay)
     environ = clean_environ(ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_HOME=str(tmp_path / 'home'),
@@ -351,3 +353,93 @@ def test_gitops_example_against_an_emulator_fleet(fleets, collections_path, tmp_
     assert rc == 0 and all(recap(output, host)['changed'] == '0' for host in hosts), output
     rc, output = step(jobs['drift'][0])
     assert rc == 0 and 'no drift: every device matches its inventory' in output, output
+
+
+def environment_lookups():
+    """The environment variables the example's inventory looks up (secrets of the desired configuration)."""
+    names = set()
+    for path in (GITOPS / 'inventory').rglob('*.yml'):
+        names.update(re.findall(r"lookup\('ansible\.builtin\.env', '(\w+)'", path.read_text()))
+    return names
+
+
+def test_gitops_example_says_which_variables_its_pipeline_needs():
+    needed = {'HELIOS_USERNAME', 'HELIOS_PASSWORD'} | environment_lookups()
+    assert needed == {'HELIOS_USERNAME', 'HELIOS_PASSWORD', 'HELIOS_SIP_PASSWORD', 'HELIOS_DOOR_CODE'}
+    readme = (GITOPS / 'README.md').read_text()
+    workflow = yaml.safe_load((GITOPS / '.github' / 'workflows' / 'intercoms.yml').read_text())
+    gitlab_header = (GITOPS / '.gitlab-ci.yml').read_text().split('\nimage:')[0]
+    for name in needed:
+        assert '`%s`' % name in readme, name
+        assert workflow['env'][name] == '${{ secrets.%s }}' % name
+        assert name in gitlab_header, name
+    # no job replaces the account with an environment variable of its own: the emulator overlay carries the
+    # emulator's account as host variables, which win over an inventory's helios_username as well
+    assert not [job for job, spec in workflow['jobs'].items() if set(spec.get('env', {})) & needed]
+    pipeline = yaml.safe_load((GITOPS / '.gitlab-ci.yml').read_text())
+    assert not [job for job, spec in pipeline.items() if isinstance(spec, dict) and set(spec.get('variables', {})) & needed]
+
+
+def test_gitops_jobs_install_what_they_run():
+    """Each job, self-hosted ones included, installs ansible-core, requests and jmespath, then the collection,
+    before its first ansible-playbook: a copied pipeline runs on a bare runner."""
+    workflow = yaml.safe_load((GITOPS / '.github' / 'workflows' / 'intercoms.yml').read_text())
+    pipeline = yaml.safe_load((GITOPS / '.gitlab-ci.yml').read_text())
+    jobs = {'github ' + job: [step.get('run', '') for step in spec['steps']] for job, spec in workflow['jobs'].items()}
+    jobs.update({'gitlab ' + job: pipeline['default']['before_script'] + spec['script']
+                 for job, spec in pipeline.items() if isinstance(spec, dict) and 'script' in spec})
+    for job, commands in jobs.items():
+        first_playbook = next(i for i, command in enumerate(commands) if 'ansible-playbook' in command)
+        before = ' '.join(commands[:first_playbook])
+        for requirement in ('"ansible-core>=2.19,<2.20"', 'requests', 'jmespath',
+                            'ansible-galaxy collection install -r requirements.yml'):
+            assert requirement in before, '%s does not install %s before it runs ansible-playbook' % (job, requirement)
+
+
+@pytest.mark.parametrize('account_in', ['environment', 'inventory'])
+def test_gitops_rehearse_job_runs_as_written_from_a_copy(account_in, collections_path, tmp_path):
+    """The GitHub rehearse job's own steps, in a copy of the example: its emulator, the overlay, provision twice, drift.
+
+    The steps run as written but for what the test environment provides instead: the installs (this virtual
+    environment, and the collection under test on ANSIBLE_COLLECTIONS_PATH), and the emulator's address, moved off
+    127.0.2.1 so that a demo or another test run on this machine cannot collide with it. The environment holds
+    production's account, as the workflow's secrets put it there, or the copy's inventory does (helios_username and
+    helios_password in group_vars, which win over any HELIOS_* variable): the rehearsal must use neither.
+    """
+    from helios_emulator.testing import port_is_free
+    repo = tmp_path / 'repo'
+    shutil.copytree(GITOPS, repo)
+    workflow = yaml.safe_load((repo / '.github' / 'workflows' / 'intercoms.yml').read_text())
+    # a block of its own per xdist worker and case (the two cases may run at the same time), past the fleets' blocks
+    worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    first = 60 + int(worker[2:] if worker.startswith('gw') else 0) * 10 + (0 if account_in == 'environment' else 5)
+    address = next('127.0.%d.1' % octet for octet in range(first, first + 5)
+                   if port_is_free('127.0.%d.1' % octet, 8080) and port_is_free('127.0.%d.1' % octet, 8443))
+    steps = [step['run'].replace('127.0.2.1', address) for step in workflow['jobs']['rehearse']['steps']
+             if 'run' in step and not step['run'].startswith(('pip install', 'ansible-galaxy collection install'))]
+    assert len(steps) == 4 and 'helios-emulator serve' in steps[0]
+    script = 'set -e\ntrap \'kill $(jobs -p) 2>/dev/null\' EXIT\n' + '\n'.join(
+        '%s\necho "=== step %d done"' % (step, number) for number, step in enumerate(steps))
+    environ = clean_environ(ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_HOME=str(tmp_path / 'home'),
+                            PATH='%s%s%s' % (BIN, os.pathsep, os.environ['PATH']),
+                            HELIOS_SIP_PASSWORD=SIP_PASSWORD, HELIOS_DOOR_CODE=DOOR_CODE)
+    if account_in == 'environment':
+        environ.update(HELIOS_USERNAME=ACCOUNT['username'], HELIOS_PASSWORD=ACCOUNT['password'])
+    else:
+        with open(repo / 'inventory' / 'group_vars' / 'intercoms.yml', 'a', encoding='utf-8') as group_vars:
+            group_vars.write('helios_username: %(username)s\nhelios_password: %(password)s\n' % ACCOUNT)
+    # what the job sets itself, as GitHub gives it to each step
+    environ.update({name: str(value) for name, value in workflow['jobs']['rehearse'].get('env', {}).items()})
+    run = subprocess.run(['bash', '-c', script], env=environ, cwd=repo, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, timeout=600, check=False)
+    output = run.stdout
+    assert run.returncode == 0, output
+    assert '=== step 3 done' in output
+    hosts = ('lobby', 'garage', 'side-door')
+    first, second, drift = [output.split('=== step %d done' % number)[1].split('=== step %d done' % (number + 1))[0]
+                            for number in (0, 1, 2)]
+    assert all(recap(first, host)['changed'] != '0' for host in hosts), output
+    assert all(recap(second, host)['changed'] == '0' for host in hosts), output
+    assert 'no drift: every device matches its inventory' in drift, output
+    for secret in (ACCOUNT['password'], SIP_PASSWORD, DOOR_CODE):
+        assert secret not in output

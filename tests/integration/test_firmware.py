@@ -120,6 +120,8 @@ def test_a_device_that_never_comes_back_fails_clearly_and_the_others_finish(devi
     assert run.rc != 0
     message = run.result(stuck.name)['msg']
     assert message.startswith('the device did not come back from its restart within 6 s: the device went down')
+    # the image was applied: the device changed even though the task failed waiting for it
+    assert run.result(stuck.name)['changed'] is True and run.results(stuck.name)[-1]['status'] == 'failed'
     assert run.result(fine.name)['changed'] is True and fine.state()['swVersion'] == NEWER
 
 

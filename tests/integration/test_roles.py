@@ -123,19 +123,44 @@ def test_backup_writes_one_masked_file_per_host_and_rewrites_nothing_unchanged(d
     assert again.rc == 0 and [os.stat(backups / name).st_mtime_ns for name in files] == stamps
 
 
+def test_backups_go_beside_the_inventory_by_default(devices, ansible, newer_image, tmp_path):
+    """No helios_backup_dir: backup and upgrade write backups/ beside the inventory (the fixture's run directory)."""
+    fleet = devices(2)
+    hosts = inventory(fleet)
+    run = ansible(hosts, None, playbook='twon.helios.backup')
+    assert run.rc == 0, run.stdout
+    assert sorted(os.listdir(tmp_path / 'run0' / 'backups')) == sorted('%s.xml' % d.name for d in fleet)
+    upgrade = ansible(hosts, None, playbook='twon.helios.upgrade', helios_firmware_src=newer_image,
+                      helios_firmware_version=NEWER)
+    assert upgrade.rc == 0, upgrade.stdout
+    assert sorted(os.listdir(tmp_path / 'run1' / 'backups')) == sorted('%s.xml' % d.name for d in fleet)
+    assert all(d.state()['swVersion'] == NEWER for d in fleet)
+
+
 def test_collection_playbooks_refuse_to_back_up_into_the_installed_collection(devices, ansible, newer_image):
     fleet = devices(2)
-    hosts = inventory(fleet)  # no helios_backup_dir: the roles' default is <playbook_dir>/backups
+    playbooks = os.path.join(os.path.dirname(__file__), '..', '..', 'playbooks')
+    # inside the collection: set so, or the roles' fallback without an inventory file (-i HOST,HOST,)
+    hosts = inventory(fleet, **{d.name: {'helios_backup_dir': os.path.join(playbooks, 'backups')} for d in fleet})
     for playbook, extra in (('twon.helios.backup', {}),
                             ('twon.helios.upgrade', dict(helios_firmware_src=newer_image, helios_firmware_version=NEWER))):
         run = ansible(hosts, None, playbook=playbook, **extra)
         assert run.rc != 0
         assert "inside this collection's own playbooks directory" in run.stdout, run.stdout
         assert '-e helios_backup_dir=DIRECTORY' in run.stdout
-        assert all(recap(run, d.name)['failed'] == '1' and recap(run, d.name)['ok'] == '0' for d in fleet)
+        assert all(recap(run, d.name)['failed'] == '1' for d in fleet)
     assert all(d.state()['swVersion'] == '2.11.0.22.1' for d in fleet)
-    playbooks = os.path.join(os.path.dirname(__file__), '..', '..', 'playbooks')
     assert not any(os.path.exists(os.path.join(playbooks, 'backups', d.name + '.xml')) for d in fleet)
+
+
+def test_roles_take_the_address_from_helios_host_in_the_environment(device, ansible):
+    """The roles restate no connection option: HELIOS_HOST reaches the modules, as the guide says."""
+    hostvars = device.hostvars(helios_ca_path=device.fleet.ca_path, **desired('lobby'))
+    del hostvars['ansible_host']  # the inventory name, lobby, resolves nowhere
+    run = ansible({'lobby': hostvars}, None, playbook='twon.helios.provision', env={'HELIOS_HOST': device.address})
+    assert run.rc == 0, run.stdout
+    assert recap(run, 'lobby')['changed'] != '0'
+    assert device.switch_active(2)
 
 
 @pytest.fixture(scope='module')
@@ -155,10 +180,38 @@ def test_upgrade_rolls_out_and_skips_devices_already_there(devices, ansible, new
     assert '%s: 2.11.0.22.1 -> %s in' % (fleet[0].name, NEWER) in run.stdout
     assert 'waiting up to 600 s for the restart' in run.stdout
     assert sorted(os.listdir(tmp_path / 'backups')) == sorted('%s.xml' % d.name for d in fleet)
+    # each wave says which it is, and the run ends with what happened to every device
+    assert '"msg": "wave 1/2: %s, %s"' % (fleet[0].name, fleet[1].name) in run.stdout
+    assert '"msg": "wave 2/2: %s"' % fleet[2].name in run.stdout
+    assert summary(run) == ['upgraded: 3 - %s' % ', '.join(d.name for d in fleet), 'failed: 0', 'skipped: 0',
+                            'not started: 0']
     again = ansible(hosts, None, playbook='twon.helios.upgrade', helios_firmware_src=newer_image,
                     helios_firmware_version=NEWER)
     assert again.rc == 0 and '%s already runs %s: nothing to do' % (fleet[2].name, NEWER) in again.stdout
     assert all(recap(again, d.name)['changed'] == '0' for d in fleet)
+    assert '"msg": "wave 1/1: %s"' % ', '.join(d.name for d in fleet) in again.stdout
+    assert summary(again)[2] == 'skipped: 3 - %s' % ', '.join(d.name for d in fleet)
+
+
+def summary(run):
+    """The lines of the upgrade playbook's closing summary."""
+    records = [r for r in run.records if r['task'] == 'Summarise the roll-out']
+    assert len(records) == 1, run.stdout
+    return records[0]['result']['msg']
+
+
+def test_upgrade_summary_counts_a_device_that_did_not_come_back_as_failed_after_the_firmware_was_applied(
+        devices, ansible, newer_image):
+    stuck, fine = devices(2)
+    stuck.faults(restart_extra=1000)
+    run = ansible(inventory([stuck, fine]), None, playbook='twon.helios.upgrade', helios_firmware_src=newer_image,
+                  helios_firmware_version=NEWER, helios_firmware_backup=False, helios_firmware_wait_timeout=5,
+                  helios_max_fail_percentage=100)
+    assert run.rc != 0
+    firmware = [r for r in run.results(stuck.name) if r['task'].endswith('Upload, apply and wait for the restart')]
+    assert firmware and firmware[-1]['result']['changed'] is True and firmware[-1]['status'] == 'failed', run.stdout
+    assert summary(run) == ['upgraded: 1 - %s' % fine.name, 'failed: 1 - %s (firmware applied)' % stuck.name,
+                            'skipped: 0', 'not started: 0']
 
 
 def test_a_wave_with_too_many_failures_stops_the_roll_out(devices, ansible, newer_image):
@@ -173,7 +226,10 @@ def test_a_wave_with_too_many_failures_stops_the_roll_out(devices, ansible, newe
     first_wave, second_wave = fleet[:5], fleet[5:]
     assert [d.state()['swVersion'] for d in first_wave] == ['2.11.0.22.1'] * 2 + [NEWER] * 3
     assert all(d.state()['swVersion'] == '2.11.0.22.1' for d in second_wave)
-    assert all(d.name not in run.stdout for d in second_wave)
+    assert 'roll-out stopped: 2 of 5 devices of the previous wave failed' in run.stdout
+    assert summary(run) == ['upgraded: 3 - %s' % ', '.join(d.name for d in fleet[2:5]),
+                            'failed: 2 - %s' % ', '.join(d.name for d in fleet[:2]), 'skipped: 0',
+                            'not started: 5 - %s' % ', '.join(d.name for d in second_wave)]
 
 
 # The provision role's tasks (check mode: what they would change) and the drift kind each one manages.

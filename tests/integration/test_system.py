@@ -35,6 +35,7 @@ def test_a_restart_request_lost_before_the_device_had_it_is_not_sent_again_and_t
                               'answering; the reply to the request was lost, so the device may never have had it '
                               '(system/restart: the connection to https://')
     assert device.state()['upTime'] >= uptime_before + 2  # not restarted, and not asked again
+    assert run.result(device.name)['changed'] is False  # it never went down: nothing says it restarted
 
 
 def test_without_wait_a_lost_restart_reply_fails_as_unknown(device, ansible):
@@ -69,3 +70,4 @@ def test_a_device_that_does_not_come_back_fails_with_wait_timeout(device, ansibl
     assert run.rc != 0
     assert run.result(device.name)['msg'].startswith(
         'the device did not come back from its restart within 3 s: the device went down; last error: system/status: cannot connect')
+    assert run.result(device.name)['changed'] is True  # it went down: it restarted, and has not come back yet

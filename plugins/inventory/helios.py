@@ -186,10 +186,8 @@ ranges:
 hosts:
   - door-lobby.example.com
 username: admin
-password: !vault |
-  $ANSIBLE_VAULT;1.1;AES256
-  62313365396662343061393464336163383764373764613633653634306231386433626436623361
-  ...
+# password: from HELIOS_PASSWORD in the environment, or a vaulted value here, as
+# `ansible-vault encrypt_string --name password` prints it
 ca_path: /etc/pki/intercoms-ca.pem
 keyed_groups:
   - key: helios_model
@@ -199,20 +197,20 @@ keyed_groups:
 groups:
   beta_firmware: helios_build_type == 'beta'
 
----
-# rollout.helios.yml: named by serial number, in four stable waves for the upgrade playbook
-# (ansible-playbook -i rollout.helios.yml twon.helios.upgrade -e helios_target=wave_1 ...)
-plugin: twon.helios.helios
-ranges: [10.20.0.0/22]
-hostname: "'door-' ~ helios_serial_number"
-waves: 4
-keyed_groups:
-  - key: helios_wave | string  # keyed_groups takes strings
-    prefix: wave
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/helios-inventory
-cache_timeout: 3600
+
+# Another inventory file, rollout.helios.yml: named by serial number, in four stable waves for the upgrade playbook
+# (ansible-playbook -i rollout.helios.yml twon.helios.upgrade -e helios_target=wave_1 ...):
+#   plugin: twon.helios.helios
+#   ranges: [10.20.0.0/22]
+#   hostname: "'door-' ~ helios_serial_number"
+#   waves: 4
+#   keyed_groups:
+#     - key: helios_wave | string  # keyed_groups takes strings
+#       prefix: wave
+#   cache: true
+#   cache_plugin: ansible.builtin.jsonfile
+#   cache_connection: ~/.cache/helios-inventory
+#   cache_timeout: 3600
 '''
 
 from ansible.errors import AnsibleParserError

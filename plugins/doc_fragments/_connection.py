@@ -101,8 +101,9 @@ options:
         5xx reply, with exponential backoff (0.25 s, 0.5 s, 1 s, ... at most 5 s). V(0) to V(10).
       - A reply in which the device reports an error is never repeated.
       - A request that acts each time it is made (a trigger, a dial, a restart, a factory reset, applying firmware,
-        an upload of a configuration, firmware image or display image) is repeated only when it could not connect. After a later fault the device may have had it, and a repeat
-        would act twice; what the task does then is described with the module's options.
+        an upload of a configuration, firmware image or display image) is repeated only when it could not connect.
+        After a later fault the device may have had it, and a repeat would act twice; what the task does then is
+        described with the module's options.
       - If not set, the host variable C(helios_retries) is used, then the E(HELIOS_RETRIES) environment variable.
     type: int
     default: 3

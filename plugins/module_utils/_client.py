@@ -81,7 +81,7 @@ def _holds(value, path):
     """Whether value holds the field path of RESULT_FIELDS (not null)."""
     if not path:
         return value is not None
-    head, _, rest = path.partition('.')
+    head, dummy, rest = path.partition('.')
     if head.endswith('[]'):
         items = value.get(head[:-2]) if isinstance(value, dict) else None
         return isinstance(items, list) and all(_holds(item, rest) for item in items)

@@ -83,7 +83,7 @@ def parse(text):
         raise ConfigDocumentError('the configuration is not well-formed XML: %s' % exc)
     if root.tag != ROOT_TAG:
         raise ConfigDocumentError('the configuration root element must be <%s>, got <%s>' % (ROOT_TAG, root.tag))
-    if _depth(root, lambda element: _elements(element)) > MAX_DEPTH:
+    if _depth(root, _elements) > MAX_DEPTH:
         raise ConfigDocumentError(_TOO_DEEP)
     _check_unique_siblings(root, '')
     return root

@@ -31,9 +31,9 @@ _HOST_NAME = re.compile(r'%s(?:\.%s)*' % (_LABEL, _LABEL))
 # Longest host value a message shows whole.
 _SHOWN_HOST_LENGTH = 100
 _HOST_ALLOWED = ('a DNS name, an IPv4 or an IPv6 address, without scheme, port, path, query or user (the port goes in '
-                'the port option)')
+                 'the port option)')
 _HOST_SOURCES = ('the host option, else the helios_host host variable, else the HELIOS_HOST environment variable, '
-                'else the inventory host\'s ansible_host or inventory_hostname')
+                 'else the inventory host\'s ansible_host or inventory_hostname')
 
 
 def _with_env_fallback(options):

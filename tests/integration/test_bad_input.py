@@ -69,7 +69,7 @@ def deep_xml(levels=DEEP):
 
 def deep_settings(levels):
     tree = 'value'
-    for _ in range(levels):
+    for dummy in range(levels):
         tree = {'A': tree}
     return tree
 

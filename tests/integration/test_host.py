@@ -135,4 +135,3 @@ def test_io_fails_on_a_status_reply_without_the_documented_result(device, ansibl
     assert run.rc != 0
     assert run.result(device.name)['msg'] == lacks('io/status', 'ports[].port')
     assert device.port_state('relay1') == 0
-

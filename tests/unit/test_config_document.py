@@ -73,8 +73,8 @@ def test_differences_give_both_values_with_secrets_masked(device):
     assert document.differences(device, other) == [
         ('@Version', '4', '5'), ('Network/DhcpEnabled', '1', None),
         ('HttpApi/Accounts/Account[At=0]/Password', '********', '********'), ('Switches/Switch[At=2]/Mode', None, 'x')]
-    assert document.differences(device, other, show_secrets=True)[2] == ('HttpApi/Accounts/Account[At=0]/Password',
-                                                                        '2n', 'new')
+    assert document.differences(device, other, show_secrets=True)[2] == (
+        'HttpApi/Accounts/Account[At=0]/Password', '2n', 'new')
 
 
 def test_missing_paths_name_the_values_a_partial_document_lacks(device):
@@ -274,11 +274,14 @@ def test_an_unchanged_backup_is_made_private(device, tmp_path):
 
 @pytest.mark.parametrize('name', ['../door.xml', '/tmp/door.xml', 'sub/door.xml', '..', '.', ''])
 def test_backup_name_must_be_a_file_name(name):
-    with pytest.raises(HeliosParameterError, match=r'^backup_name must be a file name inside backup_dir, without a '
-                                                    r'directory part \(no "/", not "\." or "\.\."\), got '):
+    message = (r'^backup_name must be a file name inside backup_dir, without a '
+               r'directory part \(no "/", not "\." or "\.\."\), got ')
+    with pytest.raises(HeliosParameterError, match=message):
         check_backup_name(name)
     check_backup_name('door-1.xml')
     check_backup_name(None)
+
+
 def _typed(settings):
     typed = []
     document.from_settings(settings, typed)
@@ -323,7 +326,7 @@ def test_documents_deeper_than_a_configuration_are_refused_without_recursion():
     with pytest.raises(document.ConfigDocumentError, match='nested more than 32 levels deep'):
         document.parse('<DeviceDatabase>%s%s</DeviceDatabase>' % ('<A>' * levels, '</A>' * levels))
     tree = 'value'
-    for _ in range(levels):
+    for dummy in range(levels):
         tree = {'A': tree}
     with pytest.raises(document.ConfigDocumentError, match='nested more than 32 levels deep'):
         document.from_settings(tree)

@@ -73,7 +73,7 @@ $(VENV_NEWEST)/.installed: requirements.txt requirements-newest.txt emulator/pyp
 	$(BIN_NEWEST)/python -m pip install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 	$(BIN_NEWEST)/python -m pip install -q -r requirements.txt -r requirements-newest.txt -e ./emulator 2>&1 \
 		| { grep -v "^WARNING: Location 'file:" || true; }
-	$(BIN_NEWEST)/ansible --version | head -1
+	$(BIN_NEWEST)/python -c 'import ansible.release; print("ansible-core", ansible.release.__version__)'
 	$(BIN_NEWEST)/helios-emulator --help >/dev/null
 	touch $@
 
@@ -208,7 +208,7 @@ test-collection: venv collection-tree
 
 # The same under the newest ansible-core.
 test-newest: venv-newest
-	@$(BIN_NEWEST)/ansible --version | head -1
+	@$(BIN_NEWEST)/python -c 'import ansible.release; print("ansible-core", ansible.release.__version__)'
 	$(call collection_tests,test-newest,$(BIN_NEWEST),$(NEWEST_WORKERS))
 
 # Five emulated intercoms and the story of the collection's playbooks against them (demo/demo.sh).

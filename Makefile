@@ -3,15 +3,30 @@
 # `make test` runs every gate (below), independent ones in parallel ($(JOBS) at a time), each one's output
 # on the console and in build/logs/<gate>.log, then a summary of which passed and which failed.
 # Each gate is also a target of its own: make sanity, make lint, make doc, make docs, make build,
-# make test-emulator, make test-collection, make bench-smoke.
+# make test-emulator, make test-collection, make bench-smoke, make sanity-newest, make test-newest,
+# make integration-targets.
+#
+# meta/runtime.yml claims ansible-core 2.19 to 2.21: .venv has the oldest (requirements-dev.txt, on Python 3.11),
+# .venv-newest the newest (requirements-newest.txt, on Python 3.12, which ansible-core 2.21 needs); the *-newest
+# gates run sanity, the unit and the integration tests under it.
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+# the newest ansible-core's virtualenv, on pyenv's newest Python 3.12 (else python3.12 on PATH; PYTHON_NEWEST= overrides)
+VENV_NEWEST := .venv-newest
+BIN_NEWEST := $(CURDIR)/$(VENV_NEWEST)/bin
+ifndef PYTHON_NEWEST
+PYTHON_NEWEST := $(or $(shell ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.12*/bin/python3.12 2>/dev/null | sort -V | tail -1),$(shell command -v python3.12 2>/dev/null))
+endif
 # ansible-test wants the collection at ansible_collections/<namespace>/<name>
 COLLECTION_ROOT := build/collections
 COLLECTION_DIR := $(COLLECTION_ROOT)/ansible_collections/twon/helios
+# copies of that tree for the other ansible-test runs, which write into the tree they test (tests/output, .git)
+# and run at the same time as `make sanity` in `make test`
+COLLECTION_DIR_NEWEST := build/collections-newest/ansible_collections/twon/helios
+COLLECTION_DIR_TARGETS := build/collections-targets/ansible_collections/twon/helios
 LOGS := build/logs
 # the docsite (make docs): HTML in $(DOCSITE)/build/html
 DOCSITE := build/docsite
@@ -19,6 +34,7 @@ DOCSITE := build/docsite
 JOBS ?= 2
 EMULATOR_WORKERS ?= 2
 COLLECTION_WORKERS ?= 2
+NEWEST_WORKERS ?= 2
 # a gate still running after this many seconds is killed and fails (CI must never hang)
 export GATE_TIMEOUT ?= 1200
 
@@ -26,14 +42,18 @@ export GATE_TIMEOUT ?= 1200
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTION_ROOT)
 
-# the order is the start order under -j: the two longest first (a cold sanity run can be the longest)
-GATES := test-collection sanity test-emulator lint doc docs build bench-smoke licence
+# the order is the start order under -j: the longest first (a cold sanity run can be among them)
+GATES := test-collection test-newest sanity sanity-newest integration-targets test-emulator lint doc docs build \
+	bench-smoke licence
 PYTEST := $(BIN)/pytest -ra
 xdist = $(if $(filter-out 0,$(1)),-n $(1))
 
-.PHONY: venv browser test demo clean collection-tree sanity lint doc docs build test-emulator test-collection bench-smoke licence $(addprefix gate-,$(GATES))
+.PHONY: venv venv-newest browser test demo clean collection-tree sanity sanity-newest integration-targets lint doc docs \
+	build test-emulator test-collection test-newest bench-smoke licence $(addprefix gate-,$(GATES))
 
 venv: $(VENV)/.installed
+
+venv-newest: $(VENV_NEWEST)/.installed
 
 # The stamp is newer than every file that says what to install: `make venv` is a no-op until one changes.
 # (pip's "Location 'file:///...' is ignored" lines come from this machine's pip config, not from us.)
@@ -59,6 +79,17 @@ browser:
 		echo "browser: /usr/bin/chromium or /usr/bin/chromedriver is missing: install chromium and chromium-driver" \
 			"(apt-get install chromium chromium-driver, as root) for the report's browser test" >&2; \
 	fi
+# The same for the newest ansible-core: only what the unit and integration tests need (requirements-newest.txt).
+$(VENV_NEWEST)/.installed: requirements.txt requirements-newest.txt emulator/pyproject.toml
+	@[ -n "$(PYTHON_NEWEST)" ] || { echo "venv-newest: no Python 3.12 (looked in pyenv's versions and on PATH):" \
+		"pyenv install 3.12, or make PYTHON_NEWEST=/path/to/python3.12" >&2; exit 1; }
+	$(PYTHON_NEWEST) -m venv $(VENV_NEWEST)
+	$(BIN_NEWEST)/python -m pip install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
+	$(BIN_NEWEST)/python -m pip install -q -r requirements.txt -r requirements-newest.txt -e ./emulator 2>&1 \
+		| { grep -v "^WARNING: Location 'file:" || true; }
+	$(BIN_NEWEST)/python -c 'import ansible.release; print("ansible-core", ansible.release.__version__)'
+	$(BIN_NEWEST)/helios-emulator --help >/dev/null
+	touch $@
 
 # A copy of the collection content where ansible-test, ansible-doc and ansible-playbook find it by FQCN:
 # the files git would commit (tracked and untracked, less .gitignore'd and deleted ones; every file when
@@ -73,15 +104,18 @@ ifndef TREE_READY
 	else \
 		tar -c --exclude-from=.collection-exclude .; \
 	fi | tar -x -C $(COLLECTION_DIR)
-	@for p in emulator .venv build .git tests/output; do \
+	@for p in emulator .venv $(VENV_NEWEST) build .git tests/output; do \
 		if [ -e $(COLLECTION_DIR)/$$p ]; then echo "collection-tree: $$p must not be in the tree" >&2; exit 1; fi; \
 	done
-	@echo "collection tree: $(COLLECTION_DIR) ($$(find $(COLLECTION_DIR) -type f | wc -l) files)"
+	@for copy in $(COLLECTION_DIR_NEWEST) $(COLLECTION_DIR_TARGETS); do \
+		rm -rf $$copy && mkdir -p $$(dirname $$copy) && cp -a $(COLLECTION_DIR) $$copy; \
+	done
+	@echo "collection tree: $(COLLECTION_DIR) ($$(find $(COLLECTION_DIR) -type f | wc -l) files), and copies for sanity-newest and integration-targets"
 endif
 
 test:
 	@rm -rf $(LOGS) && mkdir -p $(LOGS)
-	@.ci/gate venv $(MAKE) --no-print-directory venv \
+	@.ci/gate venv $(MAKE) --no-print-directory venv venv-newest \
 		&& .ci/gate browser $(MAKE) --no-print-directory browser \
 		&& .ci/gate collection-tree $(MAKE) --no-print-directory collection-tree \
 		&& $(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target TREE_READY=1 $(addprefix gate-,$(GATES)) 9>&1 \
@@ -103,6 +137,15 @@ licence: venv
 # ansible-test sanity in the collection tree, on the venv's Python (see .ci/sanity for why --local).
 sanity: venv collection-tree
 	.ci/sanity $(COLLECTION_DIR)
+
+# The same under the newest ansible-core (.venv-newest), in a copy of the tree.
+sanity-newest: venv-newest collection-tree
+	.ci/sanity $(COLLECTION_DIR_NEWEST) $(VENV_NEWEST)
+
+# `ansible-test integration` over tests/integration/targets/ (a thin target per module, each starting an emulated
+# intercom through setup_helios_emulator), in a copy of the tree: what collection contributors run.
+integration-targets: venv collection-tree
+	.ci/integration-targets $(COLLECTION_DIR_TARGETS)
 
 # ansible-lint, production profile (.ansible-lint), over the repository: playbooks, roles, tests' playbooks.
 lint: venv collection-tree
@@ -138,7 +181,7 @@ build: venv
 	@rm -rf build/twon-helios-*.tar.gz build/install-check
 	$(BIN)/ansible-galaxy collection build --force --output-path build/
 	@tarball=$$(ls build/twon-helios-*.tar.gz); \
-	bad=$$(tar -tzf $$tarball | grep -E '^(emulator|\.venv|build|\.git|\.ci|tests/output|tests/bench)(/|$$)' || true); \
+	bad=$$(tar -tzf $$tarball | grep -E '^(emulator|\.venv|\.venv-newest|build|\.git|\.ci|tests/output|tests/bench)(/|$$)' || true); \
 	if [ -n "$$bad" ]; then echo "$$tarball must not contain:"; echo "$$bad"; exit 1; fi; \
 	members=$$(tar -tzf $$tarball); \
 	for f in MANIFEST.json FILES.json meta/runtime.yml README.md; do \
@@ -165,17 +208,28 @@ test-emulator: venv
 	$(PYTEST) $(call xdist,$(EMULATOR_WORKERS)) --junitxml=$(LOGS)/test-emulator.xml emulator/tests \
 		|| { rc=$$?; [ $$rc != 5 ] || echo "test-emulator: pytest collected no tests" >&2; exit $$rc; }
 
-# Unit tests and integration tests (these start emulator fleets and run ansible-playbook against them).
-test-collection: venv browser collection-tree
+# Unit tests and integration tests (these start emulator fleets and run ansible-playbook against them):
+# $(call collection_tests,GATE,VENV BIN,XDIST WORKERS). The tests run ansible-playbook and helios-emulator from the
+# virtualenv of the pytest that runs them.
+define collection_tests
 	@dirs="$(wildcard tests/unit tests/integration)"; \
-	if [ -z "$$dirs" ]; then echo "test-collection: neither tests/unit nor tests/integration exists" >&2; exit 5; fi; \
-	echo "$(PYTEST) $(call xdist,$(COLLECTION_WORKERS)) --junitxml=$(LOGS)/test-collection.xml $$dirs"; \
-	$(PYTEST) $(call xdist,$(COLLECTION_WORKERS)) --junitxml=$(LOGS)/test-collection.xml $$dirs \
-		|| { rc=$$?; [ $$rc != 5 ] || echo "test-collection: pytest collected no tests" >&2; exit $$rc; }
+	if [ -z "$$dirs" ]; then echo "$(1): neither tests/unit nor tests/integration exists" >&2; exit 5; fi; \
+	echo "$(2)/pytest -ra $(call xdist,$(3)) --junitxml=$(LOGS)/$(1).xml $$dirs"; \
+	PATH=$(2):$$PATH $(2)/pytest -ra $(call xdist,$(3)) --junitxml=$(LOGS)/$(1).xml $$dirs \
+		|| { rc=$$?; [ $$rc != 5 ] || echo "$(1): pytest collected no tests" >&2; exit $$rc; }
+endef
+
+test-collection: venv browser collection-tree
+	$(call collection_tests,test-collection,$(BIN),$(COLLECTION_WORKERS))
+
+# The same under the newest ansible-core.
+test-newest: venv-newest browser
+	@$(BIN_NEWEST)/python -c 'import ansible.release; print("ansible-core", ansible.release.__version__)'
+	$(call collection_tests,test-newest,$(BIN_NEWEST),$(NEWEST_WORKERS))
 
 # Five emulated intercoms and the story of the collection's playbooks against them (demo/demo.sh).
 demo: venv
 	bash demo/demo.sh
 
 clean:
-	rm -rf $(VENV) build tests/output .pytest_cache .ruff_cache emulator/.ruff_cache
+	rm -rf $(VENV) $(VENV_NEWEST) build tests/output .pytest_cache .ruff_cache emulator/.ruff_cache

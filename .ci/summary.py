@@ -110,7 +110,7 @@ def main():
             status = f'FAILED ({rc})'
             failed_gates.append(gate)
             note = (note + '  ' if note else '') + str(logs / f'{gate}.log')
-        rows.append(f'  {gate:<16} {status:<12} {seconds:>5}s  {note}'.rstrip())
+        rows.append(f'  {gate:<20} {status:<12} {seconds:>5}s  {note}'.rstrip())
 
     for gate in failed_gates:
         log = read(logs / f'{gate}.log')

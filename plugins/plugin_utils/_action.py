@@ -23,7 +23,8 @@ from __future__ import annotations
 import os
 import time
 
-from ansible.errors import AnsibleValueOmittedError
+from ansible import constants as C
+from ansible.errors import AnsibleUndefinedConfigEntry, AnsibleValueOmittedError
 from ansible.module_utils.basic import remove_values
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE
 from ansible.plugins.action import ActionBase
@@ -107,6 +108,18 @@ def inventory_defaults(args, environment, task_vars, templar):
     return resolved
 
 
+def injects_invocation(task_vars):
+    """Whether the task's result carries `invocation`, as AnsibleModule decides on the module path.
+
+    Before ansible-core 2.21 it always does; since then only when INJECT_INVOCATION is on (ANSIBLE_INJECT_INVOCATION,
+    ansible_inject_invocation), which ActionBase passes to the module as _ansible_inject_invocation.
+    """
+    try:
+        return bool(C.config.get_config_value('INJECT_INVOCATION', variables=task_vars))
+    except AnsibleUndefinedConfigEntry:
+        return True
+
+
 def task_environment(action):
     """The task's `environment:` keyword as the module would see it, templated and merged as Ansible does.
 
@@ -162,7 +175,7 @@ class HeliosActionBase(ActionBase):
         if runs_in_process(self._connection.transport, self._task.async_val, self._play_context.become, environment,
                            os.environ):
             args = apply_task_environment(self.TASK.validator.argument_spec, args, environment)
-            return merge_hash(result, self._run_in_process(args, deadline))
+            return merge_hash(result, self._run_in_process(args, deadline, task_vars or {}))
         return merge_hash(result, self._run_module(args, task_vars))
 
     def _run_module(self, args, task_vars):
@@ -173,8 +186,11 @@ class HeliosActionBase(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
-    def _run_in_process(self, args, deadline):
+    def _run_in_process(self, args, deadline, task_vars):
         task, check_mode, diff = self.TASK, self._task.check_mode, self._task.diff
         link = _session_server.SessionLink(deadline) if _session_server.usable(os.environ) else None
-        return run_validated(task, args, self._task.resolved_action, lambda params: execute(
+        result = run_validated(task, args, self._task.resolved_action, lambda params: execute(
             task, params, check_mode, diff, open_client=lambda params: client_from_params(params, link)))
+        if not injects_invocation(task_vars):
+            result.pop('invocation', None)  # as the module path's result has none
+        return result

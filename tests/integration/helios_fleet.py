@@ -32,7 +32,7 @@ SERVICES = ['system', 'switch', 'io', 'camera', 'display', 'phone']
 
 # Fleet kinds: (third address octet offset within the worker's block, number of devices, profile).
 FLEETS = {
-    'default': (0, 250, {'accounts': [
+    'default': (0, 254, {'accounts': [
         dict(ADMIN, privileges=ALL_PRIVILEGES),
         dict(VIEWER, privileges=['switch.monitoring', 'camera.monitoring']),
     ]}),

@@ -260,13 +260,27 @@ def test_built_collection_installs_and_runs(installed_collection, fleets, tmp_pa
     assert 'serial %s' % device.serial_number in run.stdout
 
 
-def test_requires_ansible_is_the_oldest_ansible_core_tested():
-    """meta/runtime.yml claims no ansible-core older than the one this suite runs on."""
+def _pinned_minor(requirements):
+    """X.Y of the line 'ansible-core>=X.Y,<X.Y+1' of a requirements file."""
+    pinned = re.search(r'^ansible-core>=(\d+)\.(\d+),<(\d+)\.(\d+)$', (REPO_ROOT / requirements).read_text(), re.MULTILINE)
+    assert pinned, 'no ansible-core>=X.Y,<X.Y+1 in %s' % requirements
+    major, minor, below_major, below_minor = map(int, pinned.groups())
+    assert (below_major, below_minor) == (major, minor + 1), 'one minor version of ansible-core per virtualenv'
+    return major, minor
+
+
+def test_requires_ansible_is_the_range_of_ansible_core_tested():
+    """meta/runtime.yml claims from the oldest ansible-core the tests run on (.venv) to the newest (.venv-newest)."""
     runtime = yaml.safe_load((REPO_ROOT / 'meta' / 'runtime.yml').read_text())
-    tested = '.'.join(ansible_core_version.split('.')[:2])
-    assert runtime['requires_ansible'] == '>=%s.0' % tested
-    pinned = re.search(r'^ansible-core>=([\d.]+),', (REPO_ROOT / 'requirements-dev.txt').read_text(), re.MULTILINE)
-    assert pinned and pinned.group(1) == tested
+    oldest, newest = _pinned_minor('requirements-dev.txt'), _pinned_minor('requirements-newest.txt')
+    assert oldest < newest
+    assert runtime['requires_ansible'] == '>=%d.%d.0,<%d.%d.0' % (oldest + (newest[0], newest[1] + 1))
+    running = tuple(int(part) for part in ansible_core_version.split('.')[:2])
+    assert running in (oldest, newest), 'these tests run on the oldest or the newest ansible-core the collection claims'
+    # make test runs the sanity, unit and integration tests under both
+    makefile = (REPO_ROOT / 'Makefile').read_text().replace('\\\n', ' ')
+    gates = re.search(r'^GATES := (.*)$', makefile, re.MULTILINE).group(1).split()
+    assert {'test-collection', 'sanity', 'test-newest', 'sanity-newest'} <= set(gates)
 
 
 # --- GitOps -------------------------------------------------------------------------------------------------

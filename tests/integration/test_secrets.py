@@ -109,7 +109,8 @@ def test_a_cdata_password_is_masked_in_invocation_diff_results_and_backups(devic
                '</DeviceDatabase>' % CDATA_SECRET)
     backups = str(tmp_path / 'backups')
     for env in ({}, MODULE_PATH):
-        run = ansible(device, 'config', env=env, diff=True, verbosity=1, content=content, backup=True,
+        run = ansible(device, 'config', env=dict(env, ANSIBLE_INJECT_INVOCATION='true'), diff=True, verbosity=1,
+                      content=content, backup=True,
                       backup_dir=backups, backup_name='door.xml', return_content=True)
         assert run.rc == 0, run.stdout
         result = run.result(device.name)
@@ -128,7 +129,8 @@ def test_url_credentials_are_masked_in_diffs_results_and_backups_unless_asked(de
                      r'</ExternalCameraUrl>$', first.stdout, re.M), first.stdout
     # a new password: the diff shows that the URL changed (its masks differ), not the passwords
     second = ansible(device, 'config', diff=True, verbosity=1, backup=True, backup_dir=backups, backup_name='door.xml',
-                     return_content=True, settings={'Camera': {'ExternalCameraUrl': NEW_CAMERA_URL}})
+                     return_content=True, settings={'Camera': {'ExternalCameraUrl': NEW_CAMERA_URL}},
+                     env={'ANSIBLE_INJECT_INVOCATION': 'true'})
     assert second.rc == 0 and second.result(device.name)['changed'] is True
     masks = [re.search(r'^%s    <ExternalCameraUrl>rtsp://cam-user:\*{8} \(([0-9a-f]{8})\)@camera\.example/stream'
                        r'</ExternalCameraUrl>$' % sign, second.stdout, re.M) for sign in ('-', r'\+')]

@@ -85,8 +85,8 @@ def test_a_vaulted_password_reaches_the_server_and_no_output(devices, ansible, t
                                capture_output=True, text=True, check=True).stdout
     hosts = {d.name: {k: v for k, v in d.hostvars().items() if k != 'helios_password'} for d in pair}
     before = {device.name: device.state()['traffic'] for device in pair}
-    run = ansible(hosts, 'session', env={'TMPDIR': str(tmp_path)}, verbosity=3, group_vars=encrypted,
-                  vault_password_file=vault_password_file)
+    run = ansible(hosts, 'session', env={'TMPDIR': str(tmp_path), 'ANSIBLE_INJECT_INVOCATION': 'true'}, verbosity=3,
+                  group_vars=encrypted, vault_password_file=vault_password_file)
     assert run.rc == 0, run.stdout
     for device in pair:
         # One connection per device for the three tasks: the session server ran them with the decrypted password.

@@ -274,8 +274,9 @@ def test_an_unchanged_backup_is_made_private(device, tmp_path):
 
 @pytest.mark.parametrize('name', ['../door.xml', '/tmp/door.xml', 'sub/door.xml', '..', '.', ''])
 def test_backup_name_must_be_a_file_name(name):
-    refusal = r'^backup_name must be a file name inside backup_dir, without a directory part \(no "/", not "\." or "\.\."\), got '
-    with pytest.raises(HeliosParameterError, match=refusal):
+    message = (r'^backup_name must be a file name inside backup_dir, without a '
+               r'directory part \(no "/", not "\." or "\.\."\), got ')
+    with pytest.raises(HeliosParameterError, match=message):
         check_backup_name(name)
     check_backup_name('door-1.xml')
     check_backup_name(None)

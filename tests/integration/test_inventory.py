@@ -30,7 +30,7 @@ import yaml
 from helios_fleet import BIN, HTTP_PORT, HTTPS_PORT, _http_json, _worker_index
 
 from helios_emulator import tls
-from helios_emulator.testing import EmulatorProcess
+from helios_emulator.testing import AddressInUse, EmulatorProcess
 
 PASSWORD = 'Inv-Secret-7'
 OTHER_PASSWORD = 'Other-Pass-9'
@@ -42,8 +42,11 @@ CURRENT = dict(variant='2N IP Style', serialNumber='54-3011-0007', hwVersion='60
                buildType='', deviceName='Gate', macAddr='7C-1E-B3-01-02-03')
 
 
-def block():
-    return '127.0.%d' % (70 + _worker_index() % 6)
+def blocks():
+    """The six blocks of these tests, the worker's own first: another test run (the suite under the other
+    ansible-core, another checkout) may hold it."""
+    first = _worker_index() % 6
+    return ['127.0.%d' % (70 + (first + offset) % 6) for offset in range(6)]
 
 
 class _NotTheApi(http.server.BaseHTTPRequestHandler):
@@ -82,10 +85,17 @@ def _serve(server_class, address, port, handler):
 class Site:
     """The worker's block: its emulators, its odd servers, and what each address holds."""
 
-    def __init__(self, workdir):
-        self.block = block()
+    def __init__(self, workdir, block):
+        self.block = block
         self.emulators = []
         self.servers = []
+        try:
+            self._start(workdir)
+        except BaseException:
+            self.stop()  # what did start, so that the next block can be tried
+            raise
+
+    def _start(self, workdir):
         # one CA for every emulator process, as one inventory source verifies them all with one ca_path
         self.ca_path, self._cert, self._key = (str(path) for path in tls.generate(
             workdir / 'tls', [self.address(last) for last in (10, 11, 12, 13, 20, 30, 31, 50, 60)]))
@@ -122,9 +132,19 @@ class Site:
             emulator.stop(timeout=10)
 
 
+def _start_site(tmp_path_factory):
+    """A Site in the first block whose addresses are free."""
+    for candidate in blocks():
+        try:
+            return Site(tmp_path_factory.mktemp('inventory-site'), candidate)
+        except (AddressInUse, OSError):  # an emulator, or one of the odd servers, found its port taken
+            continue
+    raise RuntimeError('no free block in 127.0.70-75.x for the inventory tests')
+
+
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
-    started = Site(tmp_path_factory.mktemp('inventory-site'))
+    started = _start_site(tmp_path_factory)
     yield started
     started.stop()
 

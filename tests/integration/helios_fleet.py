@@ -49,6 +49,13 @@ def _worker_index():
     return int(worker[2:]) if worker.startswith('gw') else 0
 
 
+def spare_blocks():
+    """The six address blocks 127.0.70-75.x of the tests that start sites of their own (inventory, report), the
+    worker's own first: another test run (the suite under the other ansible-core, another checkout) may hold it."""
+    first = _worker_index() % 6
+    return ['127.0.%d' % (70 + (first + offset) % 6) for offset in range(6)]
+
+
 def _http_json(url, body=None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method='POST' if data is not None else 'GET',

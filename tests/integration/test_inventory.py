@@ -27,7 +27,7 @@ import threading
 
 import pytest
 import yaml
-from helios_fleet import BIN, HTTP_PORT, HTTPS_PORT, _http_json, _worker_index
+from helios_fleet import BIN, HTTP_PORT, HTTPS_PORT, _http_json, spare_blocks
 
 from helios_emulator import tls
 from helios_emulator.testing import AddressInUse, EmulatorProcess
@@ -40,13 +40,6 @@ VAULT_PASSWORD = 'inventory-vault-pw'
 # system/info of the current firmware family, which also reports the MAC address (the emulator's 2.11 does not)
 CURRENT = dict(variant='2N IP Style', serialNumber='54-3011-0007', hwVersion='600v1', swVersion='2.50.0.60.3',
                buildType='', deviceName='Gate', macAddr='7C-1E-B3-01-02-03')
-
-
-def blocks():
-    """The six blocks of these tests, the worker's own first: another test run (the suite under the other
-    ansible-core, another checkout) may hold it."""
-    first = _worker_index() % 6
-    return ['127.0.%d' % (70 + (first + offset) % 6) for offset in range(6)]
 
 
 class _NotTheApi(http.server.BaseHTTPRequestHandler):
@@ -134,7 +127,7 @@ class Site:
 
 def _start_site(tmp_path_factory):
     """A Site in the first block whose addresses are free."""
-    for candidate in blocks():
+    for candidate in spare_blocks():
         try:
             return Site(tmp_path_factory.mktemp('inventory-site'), candidate)
         except (AddressInUse, OSError):  # an emulator, or one of the odd servers, found its port taken

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helios_fleet import ALL_PRIVILEGES, HTTPS_PORT, REPO_ROOT, _worker_index
+from helios_fleet import ALL_PRIVILEGES, HTTPS_PORT, REPO_ROOT, spare_blocks
 
 from helios_emulator.testing import AddressInUse, EmulatorProcess
 
@@ -24,13 +24,6 @@ CHROMIUM, CHROMEDRIVER = Path('/usr/bin/chromium'), Path('/usr/bin/chromedriver'
 ARTIFACTS = Path(os.environ.get('HELIOS_TEST_ARTIFACTS', REPO_ROOT / 'build' / 'artifacts'))
 ACCOUNTS = [dict(username='admin', password=PASSWORD, privileges=ALL_PRIVILEGES)]
 NASTY_NAME = '<b>Lobby & "Co"</b><script>window.pwned = 1</script>'
-
-
-def blocks():
-    """The six blocks of these tests, the worker's own first: another test run (the suite under the other
-    ansible-core, another checkout) may hold it."""
-    first = _worker_index() % 6
-    return ['127.0.%d' % (70 + (first + offset) % 6) for offset in range(6)]
 
 
 @pytest.fixture(scope='module')
@@ -48,7 +41,7 @@ def report_site(tmp_path_factory):
                                 'device': {'variant': '2N Helios IP Vario', 'swVersion': '2.10.0.19.2'}}),
     ]
     try:
-        for block in blocks():
+        for block in spare_blocks():
             try:
                 for name, last, count, profile in specs:
                     emulators.append(EmulatorProcess(workdir, '%s.%d' % (block, last), 28080, HTTPS_PORT,

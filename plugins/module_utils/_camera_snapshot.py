@@ -15,13 +15,18 @@ from ansible_collections.twon.helios.plugins.module_utils._files import sha256_o
 from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask, with_diff
 
 
-def _check_request(params, caps):
-    """Refuse a resolution or source the camera does not offer, naming those it does."""
+def check_resolution(width, height, caps):
+    """Refuse a snapshot resolution the camera does not offer (camera/caps), naming those it does."""
     resolutions = ['%dx%d' % (r['width'], r['height']) for r in caps['jpegResolution']]
-    wanted = '%dx%d' % (params['width'], params['height'])
+    wanted = '%dx%d' % (width, height)
     if wanted not in resolutions:
         raise HeliosParameterError('width and height %s are not a resolution the camera supports; supported: %s' % (
             wanted, ', '.join(resolutions)))
+
+
+def _check_request(params, caps):
+    """Refuse a resolution or source the camera does not offer, naming those it does."""
+    check_resolution(params['width'], params['height'], caps)
     sources = [s['source'] for s in caps['sources']]
     if params['source'] is not None and params['source'] not in sources:
         raise HeliosParameterError('source "%s" is not a video source of this device; sources: %s' % (

@@ -104,6 +104,15 @@ def _checked_result(function, params, payload):
     return result if isinstance(result, dict) else {}
 
 
+class ApiReply:
+    """HeliosClient.call()'s answer: the result of a JSON reply, or the content and Content-Type of any other."""
+
+    def __init__(self, result, content, content_type):
+        self.result = result
+        self.content = content
+        self.content_type = content_type
+
+
 class RelayUnavailable(Exception):
     """The process a client relays its calls through cannot take them; the client calls the device itself."""
 
@@ -333,12 +342,14 @@ class HeliosClient:
         return self._json_result(function, params, self._request('DELETE', function, params, acts=True))
 
     def upload(self, function, blob_name, path, filename, content_type, unknown_outcome=UNKNOWN_UPLOAD_OUTCOME,
-               **params):
-        """PUT a file from disk as the blob parameter blob_name, streamed.
+               params=None, **more):
+        """PUT a file from disk as the blob parameter blob_name, streamed, with the simple parameters params and more
+        (params: a dict, for names that are arguments of this method, as any may be in helios_api's).
 
         An upload acts (the device applies a configuration, stores an image): as with act(), a fault once the device
         may have had it is not retried but raises HeliosUnknownOutcome, whose message ends in unknown_outcome.
         """
+        params = dict(params or {}, **more)
         return self._json_result(function, params, self._request(
             'PUT', function, params, acts=True,
             body_factory=lambda: MultipartBody(files={blob_name: (filename, path, content_type)}),
@@ -351,6 +362,21 @@ class HeliosClient:
             return response.content
         self._json_result(function, params, response)
         raise HeliosTransportError('%s: the device sent a JSON reply instead of data' % function)
+
+    def call(self, method, function, acts, params):
+        """Call any function with any HTTP method (helios_api: what no module wraps); an ApiReply.
+
+        acts false: a read, retried as get() is. acts true: the call acts each time it is made, as act() without
+        repeatable: not repeated once the device may have had it (HeliosUnknownOutcome). A JSON reply gives its
+        result (as get() does, with the same errors); any other reply with HTTP 200 (a JPEG, the configuration XML)
+        gives its bytes and Content-Type. params: a dict (any name, none an argument of this method). Uploads go
+        through upload().
+        """
+        response = self._request(method, function, params, acts=acts, once=acts)
+        content_type = response.headers.get('Content-Type', '')
+        if response.status_code == 200 and not content_type.startswith('application/json'):
+            return ApiReply(None, response.content, content_type)
+        return ApiReply(self._json_result(function, params, response), None, 'application/json')
 
     # Transport.
 

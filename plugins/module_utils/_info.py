@@ -11,6 +11,7 @@ from __future__ import annotations
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosApiError, HeliosError, HeliosParameterError
+from ansible_collections.twon.helios.plugins.module_utils._functions import INVALID_PATH, lacking_functions, lacking_reason
 from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask
 
 try:
@@ -85,6 +86,11 @@ def run(params, client, check_mode, diff):
             if exc.code not in UNAVAILABLE_CODES:
                 raise
             unavailable[subset] = dict(code=exc.code, reason=str(exc))
+    lacking = lacking_functions(client)
+    if lacking:
+        version = (info.get('system') or client.get('system/info'))['swVersion']
+        unavailable.update((function, dict(code=INVALID_PATH, reason=lacking_reason(function, version)))
+                           for function in lacking)
     result = dict(changed=False, info=info, unavailable=unavailable)
     if params['as_facts']:
         # A play gathers once; later tasks, templates and reports read ansible_facts.helios without registering.

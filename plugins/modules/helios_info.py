@@ -14,6 +14,13 @@ description:
     through the HTTP API in one task.
   - A subset the device refuses because its service is disabled, the licence is missing, the account lacks the
     privilege or the model lacks the function is reported under RV(unavailable) instead of failing the task.
+  - Works with 2.11 firmware and with current firmware (2.13 and later), which reports more (for example
+    C(macAddr) in C(system/info), and C(locked) for each switch); what the device reports is returned as it is.
+  - The functions of current firmware that this collection knows (C(log/caps), C(log/subscribe), C(log/pull),
+    C(log/unsubscribe), C(audio/test), C(email/send)) are listed under RV(unavailable) when the device's firmware
+    lacks them. The device is asked, not its version number trusted, by one read of C(log/caps), which firmware
+    without these functions answers with error 2 (invalid request path). They came with the same firmware
+    generation, so a device without C(log/caps) lacks them all; nothing that acts is sent to find out.
   - Optionally applies a JMESPath O(query) to the result.
 author:
   - twon.helios developers (@twon)
@@ -100,7 +107,8 @@ info:
   type: dict
   contains:
     system:
-      description: Identity from C(system/info).
+      description:
+        - Identity from C(system/info); current firmware adds fields such as the MAC address C(macAddr).
       returned: when V(system) is gathered
       type: dict
       sample: {variant: 2N Helios IP Vario, serialNumber: 08-1860-0035, hwVersion: 535v1, swVersion: 2.10.0.19.2,
@@ -111,7 +119,9 @@ info:
       type: dict
       sample: {systemTime: 1418225091, upTime: 190524}
     switches:
-      description: Switches, each its settings from C(switch/caps) merged with C(active) from C(switch/status).
+      description:
+        - Switches, each its settings from C(switch/caps) merged with C(active) from C(switch/status).
+        - Current firmware also reports C(locked) (held by a lock or hold function) for each switch.
       returned: when V(switches) is gathered
       type: list
       elements: dict
@@ -148,10 +158,16 @@ info:
       elements: dict
       sample: [{display: internal, resolution: {width: 320, height: 240}}]
 unavailable:
-  description: Subsets the device refused, each with the device's error C(code) and the C(reason).
+  description:
+    - Subsets the device refused, each with the device's error C(code) and the C(reason).
+    - And, keyed by function (C(audio/test), always with a C(/), which no subset name has), the functions of current
+      firmware the device's firmware lacks, each with C(code) 2 and the C(reason). Empty when the device has every
+      function and answered every subset.
   returned: success
   type: dict
-  sample: {status: {code: 5, reason: "system/status: function is licensed (code 5): the function needs the Enhanced Integration licence"}}
+  sample: {status: {code: 5, reason: "system/status: function is licensed (code 5): the function needs the Enhanced Integration licence"},
+           audio/test: {code: 2, reason: "the firmware lacks /api/audio/test: the device runs 2.11.0.22.1 and answered log/caps with
+                                          error 2 (invalid request path); current firmware (2.13 or later) has it"}}
 ansible_facts:
   description: With O(as_facts=true), the fact C(helios).
   returned: when O(as_facts=true)

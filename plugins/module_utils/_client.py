@@ -72,6 +72,7 @@ RESULT_FIELDS = {
     'call/dial': ('session',),
     'camera/caps': ('jpegResolution[].width', 'jpegResolution[].height', 'sources[].source'),
     'display/caps': ('displays[].display', 'displays[].resolution.width', 'displays[].resolution.height'),
+    'log/caps': ('events',),
 }
 # A function of RESULT_FIELDS called with one of these parameters replies with just one item in the list.
 ONE_ITEM_LISTS = {'switch': 'switches', 'port': 'ports', 'account': 'accounts', 'session': 'sessions'}

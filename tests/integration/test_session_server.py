@@ -19,9 +19,9 @@ from helios_fleet import ADMIN, BIN, HTTPS_PORT, UNKNOWN_OUTCOME
 
 HERE = Path(__file__).resolve().parent
 
-# helios_info (system/info, switch/caps, switch/status), helios_switch (caps, status, ctrl), helios_io (caps, status,
-# ctrl): nine calls, and a challenge for every new session.
-CALLS = 9
+# helios_info (system/info, switch/caps, switch/status, and log/caps: which functions the firmware has), helios_switch
+# (caps, status, ctrl), helios_io (caps, status, ctrl): ten calls, and a challenge for every new session.
+CALLS = 10
 
 
 def traffic_of(device, before):
@@ -109,8 +109,8 @@ def test_a_killed_server_is_replaced(device, ansible, tmp_path):
     before = device.state()['traffic']
     with ThreadPoolExecutor(1) as pool:
         playing = pool.submit(ansible, device, 'session', env={'TMPDIR': str(tmp_path)}, session_pause=3)
-        # The first two tasks are done (7 requests) while the play pauses.
-        wait_for(lambda: traffic_of(device, before)['requests'] == 7 or playing.done(), 60, 'the first two tasks')
+        # The first two tasks are done (8 requests) while the play pauses.
+        wait_for(lambda: traffic_of(device, before)['requests'] == 8 or playing.done(), 60, 'the first two tasks')
         sockets = sockets_in(tmp_path)
         assert len(sockets) == 1
         # Only the user can reach the socket: the credentials pass through it.

@@ -207,6 +207,38 @@ def lost_upload_replies(files):
     ]
 
 
+def new_modules(files):
+    return [
+        Row('api path with a host', 'api', dict(path='//127.0.0.1:28080/_emulator/state', acts=False),
+            "path must name an HTTP API function of the device: /api/ and the function, such as /api/system/info "
+            "(letters, digits, - and _ between single slashes; no scheme, host, port, query or ..), "
+            "got '//127.0.0.1:28080/_emulator/state'"),
+        Row('api acting function as a read', 'api', dict(path='/api/system/restart', acts=False),
+            'acts must be true for system/restart: it acts on the device'),
+        Row('api upload with GET', 'api', dict(path='/api/display/image', method='GET', src=str(files.junk),
+                                               src_param='blob-image', acts=True),
+            'src is uploaded with method PUT, not GET: set method to PUT or leave it out'),
+        Row('api src_param', 'api', dict(path='/api/display/image', src=str(files.junk), src_param='image', acts=True),
+            "src_param must be the blob- parameter the function takes the file as, such as blob-cfg, blob-fw or "
+            "blob-image; got 'image'"),
+        Row('api src missing', 'api', dict(path='/api/display/image', src=str(files.missing / 'door.gif'),
+                                           src_param='blob-image', acts=True),
+            'src: %s does not exist; give the path of an existing file' % (files.missing / 'door.gif')),
+        Row('email to with a line break', 'email', dict(to='a@example.com\nBcc: b@example.com', subject='Hello'),
+            'to must be one line without control characters'),
+        Row('email picture_count', 'email', dict(to='a@example.com', subject='Hello', picture_count=9),
+            'picture_count must be between 0 and 5, got 9'),
+    ]
+
+
+def firmware_lacks_the_function(files):
+    needs = '%s needs firmware with /api/%s (current firmware); this device runs ' + RUNNING
+    return [
+        Row('audio test on 2.11', 'audio_test', {}, needs % ('helios_audio_test', 'audio/test')),
+        Row('email on 2.11', 'email', dict(to='a@example.com', subject='Hello'), needs % ('helios_email', 'email/send')),
+    ]
+
+
 # class -> (its rows, what the device must not have seen: 'request' (none at all), 'upload' (no change; reads are
 # fine), or None (the device acted: each row checks what it holds))
 CLASSES = {
@@ -216,6 +248,8 @@ CLASSES = {
     'null bytes': (null_bytes, 'request'),
     'YAML-typed settings': (yaml_typed_settings, 'upload'),
     'lost upload reply': (lost_upload_replies, None),
+    'helios_api and e-mail options': (new_modules, 'request'),
+    'firmware lacks the function': (firmware_lacks_the_function, 'upload'),
 }
 
 

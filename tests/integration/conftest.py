@@ -40,9 +40,12 @@ def fleets(tmp_path_factory):
 
 
 @pytest.fixture
-def device(fleets):
-    """A fresh default device (HTTPS + Digest, licence, admin with all privileges)."""
-    return fleets['default'].take()[0]
+def device(fleets, request):
+    """A fresh default device (HTTPS + Digest, licence, admin with all privileges), 2.11 firmware.
+
+    With @pytest.mark.parametrize('device', FAMILIES, indirect=True) (helios_fleet.FAMILIES), a device of each
+    firmware family in turn: 2.11 (the default fleet) and current firmware (the current fleet)."""
+    return fleets[getattr(request, 'param', 'default')].take()[0]
 
 
 @pytest.fixture

@@ -29,18 +29,30 @@ UNKNOWN_OUTCOME = ('the call acts on the device each time it is made, so it was 
 ALL_PRIVILEGES = ['system.monitoring', 'system.control', 'phone.monitoring', 'phone.control', 'io.monitoring',
                   'io.control', 'switch.monitoring', 'switch.control', 'camera.monitoring', 'display.control']
 SERVICES = ['system', 'switch', 'io', 'camera', 'display', 'phone']
+# What current firmware (2.13 and later) adds to the accounts' privileges.
+CURRENT_PRIVILEGES = ['audio.control', 'email.control', 'keypad.monitoring', 'card.monitoring']
+# The firmware of a current device (the emulator's current family answers every swVersion from 2.13 on).
+CURRENT_VERSION = '2.50.0.52.7'
+DEFAULT_ACCOUNTS = [
+    dict(ADMIN, privileges=ALL_PRIVILEGES),
+    dict(VIEWER, privileges=['switch.monitoring', 'camera.monitoring']),
+]
 
 # Fleet kinds: (third address octet offset within the worker's block, number of devices, profile).
 FLEETS = {
-    'default': (0, 254, {'accounts': [
-        dict(ADMIN, privileges=ALL_PRIVILEGES),
-        dict(VIEWER, privileges=['switch.monitoring', 'camera.monitoring']),
-    ]}),
+    'default': (0, 254, {'accounts': DEFAULT_ACCOUNTS}),
     'basic_only': (1, 12, {'services': {name: {'auth': 'basic'} for name in SERVICES}}),
     'https_only': (2, 4, {'services': {name: {'connection': 'https'} for name in SERVICES}}),
     'unlicensed': (3, 4, {'licence': False}),
+    # current firmware: the default accounts (the admin with current firmware's privileges too), and a configuration
+    # upload applied 0.3 s after its reply instead of the latest manual's 15 s
+    'current': (4, 254, {'device': {'swVersion': CURRENT_VERSION}, 'config_apply_delay': 0.3, 'accounts': [
+        dict(DEFAULT_ACCOUNTS[0], privileges=ALL_PRIVILEGES + CURRENT_PRIVILEGES), DEFAULT_ACCOUNTS[1]]}),
 }
-OCTETS_PER_WORKER = 4
+# The fleets of each firmware family, for the tests every module runs against both (the device fixture, indirect).
+FAMILIES = ['default', 'current']
+# Five blocks per worker in 127.0.20-49.x: six workers fit.
+OCTETS_PER_WORKER = 5
 FIRST_OCTET, LAST_OCTET = 20, 49
 
 

@@ -12,12 +12,14 @@ import copy
 import functools
 import hashlib
 import os
+import re
 import stat
 import tempfile
+import time
 
 from ansible_collections.twon.helios.plugins.module_utils import _config_document as document
 from ansible_collections.twon.helios.plugins.module_utils._connection import client_from_params
-from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosError, HeliosParameterError
+from ansible_collections.twon.helios.plugins.module_utils._errors import HeliosAuthError, HeliosError, HeliosParameterError
 from ansible_collections.twon.helios.plugins.module_utils._files import sha256_of_file, write_atomically
 from ansible_collections.twon.helios.plugins.module_utils._task import HeliosTask
 
@@ -267,6 +269,60 @@ def read_back(client, params, device, merged):
         return read_device_document(renewed)
 
 
+# Current firmware (2.13 and later) applies an uploaded configuration about 15 s after its reply (the latest manual);
+# until then the device still shows, and runs, the configuration from before the upload. 2.11 applies it at once.
+DELAYED_APPLY_SINCE = (2, 13)
+APPLY_POLL_INTERVAL = 0.5
+_SOFTWARE_VERSION = re.compile(r'Software version:\s*(\d+)\.(\d+)')
+
+
+def applies_later(header):
+    """Whether the device's firmware (from the header of its configuration document) applies an upload only after a
+    delay; True when the header does not tell."""
+    match = _SOFTWARE_VERSION.search(header or '')
+    return match is None or (int(match.group(1)), int(match.group(2))) >= DELAYED_APPLY_SINCE
+
+
+def _read_after_upload(client, params, device, merged):
+    """read_back(); while an upload that changes this account's password waits to be applied, the new password is
+    refused and the old one still works."""
+    try:
+        return read_back(client, params, device, merged)
+    except HeliosAuthError:
+        if own_password(params, merged) in (None, own_password(params, device)):
+            raise
+        return read_device_document(client)
+
+
+def wait_until_applied(client, params, device, merged, desired, timeout, clock=time.monotonic):
+    """The device's document after an upload, once it holds desired; HeliosError (changed) naming what it does not.
+
+    While the device still shows the document it had before the upload (every changed path at its old value) it has
+    not applied the upload yet: it is read again every APPLY_POLL_INTERVAL for up to timeout seconds, and no longer
+    once the task has ended (client.act_guard: the task's own timeout). Once it shows anything new it has applied
+    the upload, and what it does not hold it did not take. With timeout 0 (firmware that applies an upload before
+    its reply) the first read tells.
+    """
+    started = clock()
+    while True:
+        after = _read_after_upload(client, params, device, merged)
+        missing = document.mismatches(desired, after)
+        if not missing:
+            return after
+        if document.changed_paths(device, after) or not timeout:
+            raise HeliosError('config: the device did not take these settings: %s' % ', '.join(missing), changed=True)
+        waited = clock() - started
+        ended = client.act_guard() if client.act_guard is not None else None
+        if waited >= timeout or ended:
+            raise HeliosError(
+                'config: the device took the upload but still shows the configuration it had before it, %s s after '
+                'the upload%s (current firmware applies an upload about 15 s after its reply; raise apply_timeout to '
+                'wait longer, or read it later with --check --diff); settings not shown yet: %s'
+                % (round(waited, 1), ', and the wait stopped because ' + ended if ended else '', ', '.join(missing)),
+                changed=True)
+        time.sleep(APPLY_POLL_INTERVAL)
+
+
 def run(params, client, check_mode, diff, vault=None):
     """vault: the run's Ansible Vault secrets (plugin_utils/_vault.py), given only by the action plugin."""
     check_backup_name(params['backup_name'])
@@ -291,10 +347,8 @@ def run(params, client, check_mode, diff, vault=None):
             _backup_mask(params, vault, os.path.join(params['backup_dir'], name)), header)
     if changed and not check_mode:
         upload(client, merged)
-        after = read_back(client, params, device, merged)
-        missing = document.mismatches(desired, after) if desired is not None else []
-        if missing:
-            raise HeliosError('config: the device did not take these settings: %s' % ', '.join(missing))
+        after = wait_until_applied(client, params, device, merged, desired,
+                                   params['apply_timeout'] if applies_later(header) else 0)
     else:
         after = merged
     if diff:
@@ -333,6 +387,7 @@ TASK = HeliosTask(run, dict(
     backup_name=dict(type='str'),
     backup_secrets=dict(type='str', default='mask', choices=['mask', 'vault']),
     return_content=dict(type='bool', default=False),
+    apply_timeout=dict(type='int', default=60, range=dict(min=1, max=3600, unit='seconds')),
 ), mutually_exclusive=[('content', 'src', 'settings')],
     required_if=[('backup', True, ('backup_dir',))], shown_params=shown_params)
 

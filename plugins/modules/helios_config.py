@@ -17,6 +17,12 @@ description:
   - Documents are compared in canonical form, keeping the device's element order and ignoring whitespace and the
     comment header. Equal documents mean no change and no upload.
   - After an upload the document is read back; the task fails naming every desired setting the device did not take.
+  - Current firmware (2.13 and later) applies an uploaded configuration about 15 s after its reply, and meanwhile
+    still shows (and runs) the configuration it had. While the read-back shows that, it is read again every half
+    second, for up to O(apply_timeout) seconds and no longer than the task runs (its C(timeout)); the task returns
+    once the device shows the upload, so a restart or firmware step after it cannot cut the apply short. When the
+    device still shows the old configuration after that, the task fails saying so (and reports C(changed), as the
+    upload was taken). 2.11 firmware applies an upload before its reply and is read back once.
   - The upload is sent once. When its reply is lost (the connection closed or timed out after the device may have
     had it), it is not repeated and the task fails saying the device may or may not have applied the
     configuration; running the task again compares the device with the desired configuration and uploads only what
@@ -155,6 +161,12 @@ options:
       - Return the device's configuration after the task, as a tree like O(settings), in RV(config).
     type: bool
     default: false
+  apply_timeout:
+    description:
+      - Seconds to wait after an upload for a device with current firmware to show the uploaded configuration
+        (see the description); V(1) to V(3600), checked before any request. Not used with 2.11 firmware.
+    type: int
+    default: 60
 seealso:
   - module: twon.helios.helios_info
   - module: twon.helios.helios_system

@@ -138,3 +138,15 @@ def test_error_codes_surface_as_the_device_sent_them(device, ansible):
     result = run.result(device.name)
     assert result['msg'] == 'system/info: a newer error (code 17, param "x")'
     assert result['error'] == {'function': 'system/info', 'code': 17, 'description': 'a newer error', 'param': 'x'}
+
+
+def test_functions_of_current_firmware(fleets, ansible):
+    device = fleets['current'].take()[0]
+    run = ansible(device, 'api', path='/api/log/caps', acts=False)
+    assert run.rc == 0, run.stdout
+    assert 'AudioLoopTest' in run.result(device.name)['result']['events']
+    refused = ansible(device, 'api', path='/api/email/send', params={'to': 'a@example.com', 'subject': 'x'}, acts=False)
+    assert refused.rc != 0 and 'acts must be true for email/send' in refused.result(device.name)['msg']
+    sent = ansible(device, 'api', path='/api/email/send', params={'to': 'a@example.com', 'subject': 'x'}, acts=True)
+    assert sent.rc == 0 and sent.result(device.name)['changed'] is True, sent.stdout
+    assert [m['to'] for m in device.state()['emails']] == ['a@example.com']

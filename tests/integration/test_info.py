@@ -85,3 +85,26 @@ def test_no_facts_unless_asked(device, ansible):
     run = ansible(device, 'info', gather_subset=['system'])
     assert run.rc == 0, run.stdout
     assert 'ansible_facts' not in run.result(device.name)
+
+
+def test_current_firmware_reports_what_it_adds_and_lacks_no_function(fleets, ansible):
+    device = fleets['current'].take()[0]
+    run = ansible(device, 'info')
+    assert run.rc == 0, run.stdout
+    result = run.result(device.name)
+    assert result['changed'] is False and result['unavailable'] == {}
+    assert set(result['info']) == INFO_KEYS
+    system = result['info']['system']
+    assert system['swVersion'] == '2.50.0.52.7' and system['serialNumber'] == device.serial_number
+    assert system['macAddr'] == device.state()['macAddress']
+    assert result['info']['switches'][0]['locked'] is False and result['info']['switches'][0]['active'] is False
+
+
+def test_a_device_that_refuses_log_caps_for_another_reason_has_the_functions(fleets, ansible):
+    # log/caps refused for another reason than a missing function (code 5: no licence) tells the firmware has it
+    device = fleets['current'].take()[0]
+    device.faults(reply={'success': False, 'error': {'code': 5, 'description': 'function is licensed'}},
+                  path='/api/log/caps')
+    run = ansible(device, 'info', gather_subset=['system'])
+    assert run.rc == 0, run.stdout
+    assert run.result(device.name)['unavailable'] == {}

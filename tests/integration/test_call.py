@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helios_fleet import UNKNOWN_OUTCOME
+from helios_fleet import FAMILIES, UNKNOWN_OUTCOME
 
 
 def _calls(device):
@@ -36,6 +36,7 @@ def test_a_dial_whose_reply_is_lost_is_not_dialled_again(device, ansible):
     assert len(_calls(device)) == 1  # one call placed, not two
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_answer_an_incoming_call_once(device, ansible):
     session = device.incoming_call('5046')
     answered = ansible(device, 'call', state='answered', session=session)
@@ -61,6 +62,7 @@ def test_an_answer_or_hang_up_whose_reply_is_lost_is_confirmed_by_the_call_list(
     assert _calls(device) == []
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_check_mode_neither_dials_nor_answers_nor_hangs_up(device, ansible):
     session = device.incoming_call('5046')
     for args in ({'state': 'dialed', 'number': '1234'}, {'state': 'answered', 'session': session}, {'state': 'hung_up'}):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 
+import pytest
 from PIL import Image
+
+from helios_fleet import FAMILIES
 
 
 def test_writes_the_jpeg_at_the_requested_resolution(device, ansible, tmp_path):
@@ -44,6 +47,7 @@ def test_the_same_picture_again_is_no_change(device, ansible, tmp_path):
     assert dest.stat().st_mtime_ns == written
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_check_mode_writes_nothing(device, ansible, tmp_path):
     dest = tmp_path / 'door.jpg'
     run = ansible(device, 'camera_snapshot', check=True, dest=str(dest))

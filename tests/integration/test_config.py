@@ -9,7 +9,7 @@ import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
-from helios_fleet import ADMIN, HTTPS_PORT
+from helios_fleet import ADMIN, FAMILIES, HTTPS_PORT
 
 DESIRED = {'Network': {'Hostname': 'door-a'},
            'Switches': {'Switch': [{'At': 1, 'Mode': 'monostable', 'SwitchOnDuration': 3, 'Code': '4321'}]}}
@@ -30,6 +30,7 @@ def value(config, tag, at=None):
     return re.search(r'<%s>(.*?)</%s>' % (tag, tag), config, re.S).group(1)
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_settings_change_once_then_are_idempotent(device, ansible):
     first = ansible(device, 'config', settings=DESIRED)
     assert first.rc == 0, first.stdout
@@ -53,6 +54,7 @@ def test_the_configuration_drives_the_device(device, ansible):
     assert run.result(device.name)['switch']['switchOnDuration'] == 3
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_check_mode_reports_the_diff_and_leaves_the_device_alone(device, ansible):
     before = device_config(device)
     run = ansible(device, 'config', check=True, diff=True, settings=DESIRED)
@@ -83,6 +85,7 @@ def test_return_content_gives_the_configuration_after_the_task_with_secrets_mask
     assert next(item for item in shown['config']['Switches']['Switch'] if str(item['At']) == '1')['Code'] == '4321'
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_diff_masks_secrets_unless_asked(device, ansible):
     masked = ansible(device, 'config', diff=True, check=True,
                      settings={'HttpApi': {'Accounts': {'Account': [{'At': 1, 'UserName': 'ops', 'Password': 's3cr3t'}]}}})

@@ -7,6 +7,8 @@ import hashlib
 import pytest
 from PIL import Image
 
+from helios_fleet import FAMILIES
+
 
 @pytest.fixture
 def images(tmp_path):
@@ -27,6 +29,7 @@ def _shown(device):
     return device.state()['displayImages'].get('internal')
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_present_uploads_once_then_is_idempotent(device, ansible, images, tmp_path):
     markers = str(tmp_path / 'markers')
     first = ansible(device, 'display_image', diff=True, src=str(images['red.gif']), marker_dir=markers)
@@ -44,6 +47,7 @@ def test_present_uploads_once_then_is_idempotent(device, ansible, images, tmp_pa
     assert _shown(device) == _sha256(images['blue.gif'])
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_check_mode_uploads_nothing(device, ansible, images, tmp_path):
     run = ansible(device, 'display_image', check=True, src=str(images['red.gif']), marker_dir=str(tmp_path / 'm'))
     assert run.rc == 0 and run.result(device.name)['changed'] is True

@@ -7,10 +7,13 @@ import time
 
 import pytest
 
-from helios_fleet import BIN
+from helios_fleet import BIN, CURRENT_VERSION, FAMILIES
 
 RUNNING = '2.11.0.22.1'  # the emulator's default firmware
 NEWER, OLDER = '2.12.0.1.1', '2.10.0.5.1'
+CURRENT_NEWER = '2.51.0.1.1'
+# fleet kind -> (the version its devices run, a newer one, the image of that)
+VERSIONS = {'default': (RUNNING, NEWER, 'newer'), 'current': (CURRENT_VERSION, CURRENT_NEWER, 'current_newer')}
 
 
 @pytest.fixture(scope='session')
@@ -19,7 +22,8 @@ def images(tmp_path_factory):
     directory = tmp_path_factory.mktemp('firmware')
     made = {}
     for name, version, variant in (('newer', NEWER, None), ('older', OLDER, None), ('current', RUNNING, None),
-                                   ('foreign', NEWER, '2N Helios IP Force')):
+                                   ('foreign', NEWER, '2N Helios IP Force'), ('current_newer', CURRENT_NEWER, None),
+                                   ('current_firmware', CURRENT_VERSION, None)):
         made[name] = str(directory / ('%s.fw' % name))
         command = [str(BIN / 'helios-emulator'), 'firmware', '--version', version, '--output', made[name]]
         subprocess.run(command + (['--variant', variant] if variant else []), check=True)
@@ -30,18 +34,30 @@ def images(tmp_path_factory):
     return made
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_upgrade_applies_waits_and_verifies_then_is_idempotent(device, ansible, images):
-    run = ansible(device, 'firmware', src=images['newer'], version=NEWER)
+    running, newer, image = VERSIONS[device.fleet.kind]
+    run = ansible(device, 'firmware', src=images[image], version=newer)
     assert run.rc == 0, run.stdout
     result = run.result(device.name)
     assert result['changed'] is True
-    assert (result['previous_version'], result['version'], result['downgrade']) == (RUNNING, NEWER, False)
+    assert (result['previous_version'], result['version'], result['downgrade']) == (running, newer, False)
     assert set(result['timings']) == {'upload', 'restart', 'total'} and result['timings']['restart'] >= 1.5
     state = device.state()
-    assert state['swVersion'] == NEWER and state['upTime'] < 10
-    again = ansible(device, 'firmware', src=images['newer'], version=NEWER)
+    assert state['swVersion'] == newer and state['upTime'] < 10
+    again = ansible(device, 'firmware', src=images[image], version=newer)
     assert again.rc == 0 and again.result(device.name)['changed'] is False
-    assert 'already runs %s; nothing uploaded' % NEWER in again.result(device.name)['msg']
+    assert 'already runs %s; nothing uploaded' % newer in again.result(device.name)['msg']
+
+
+def test_an_upgrade_to_current_firmware_brings_its_functions(device, ansible, images):
+    before = ansible(device, 'info', gather_subset=['system'])
+    assert 'audio/test' in before.result(device.name)['unavailable']
+    run = ansible(device, 'firmware', src=images['current_firmware'], version=CURRENT_VERSION)
+    assert run.rc == 0 and run.result(device.name)['changed'] is True, run.stdout
+    after = ansible(device, 'info', gather_subset=['system'])
+    assert after.rc == 0 and after.result(device.name)['unavailable'] == {}, after.stdout
+    assert after.result(device.name)['info']['system']['macAddr']
 
 
 def test_a_lost_reply_to_apply_is_not_applied_again_and_the_wait_confirms_the_upgrade(device, ansible, images):
@@ -77,12 +93,14 @@ def test_without_version_the_uploaded_image_tells_and_the_running_one_is_not_app
     assert state['swVersion'] == RUNNING and state['pendingFirmware'] == RUNNING and not state['restarting']
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_check_mode_uploads_nothing(device, ansible, images):
-    run = ansible(device, 'firmware', check=True, diff=True, src=images['newer'], version=NEWER)
+    running, newer, image = VERSIONS[device.fleet.kind]
+    run = ansible(device, 'firmware', check=True, diff=True, src=images[image], version=newer)
     assert run.rc == 0 and run.result(device.name)['changed'] is True
-    assert '-    "swVersion": "%s"' % RUNNING in run.stdout and '+    "swVersion": "%s"' % NEWER in run.stdout
+    assert '-    "swVersion": "%s"' % running in run.stdout and '+    "swVersion": "%s"' % newer in run.stdout
     state = device.state()
-    assert state['swVersion'] == RUNNING and state['pendingFirmware'] is None
+    assert state['swVersion'] == running and state['pendingFirmware'] is None
 
 
 @pytest.mark.parametrize('image', ['corrupt', 'foreign'])

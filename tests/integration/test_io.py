@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 
+from helios_fleet import FAMILIES
+
+
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_active_changes_once_then_is_idempotent(device, ansible):
     first = ansible(device, 'io', output='relay1', state='active')
     assert first.rc == 0, first.stdout
@@ -15,6 +20,7 @@ def test_active_changes_once_then_is_idempotent(device, ansible):
     assert device.port_state('relay1') == 1
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_inactive_with_diff(device, ansible):
     ansible(device, 'io', output='relay2', state='active')
     run = ansible(device, 'io', diff=True, output='relay2', state='inactive')
@@ -23,6 +29,7 @@ def test_inactive_with_diff(device, ansible):
     assert device.port_state('relay2') == 0
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_check_mode_leaves_the_output_alone(device, ansible):
     run = ansible(device, 'io', check=True, output='relay1', state='active')
     assert run.rc == 0

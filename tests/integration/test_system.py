@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from helios_fleet import UNKNOWN_OUTCOME
+import pytest
+
+from helios_fleet import FAMILIES, UNKNOWN_OUTCOME
 
 
 def test_restart_waits_until_the_device_is_back(device, ansible):
@@ -56,6 +58,7 @@ def test_factory_reset_restores_the_defaults_and_waits_until_the_device_is_back(
     assert again.rc == 0 and again.result(device.name)['changed'] is True, again.stdout
 
 
+@pytest.mark.parametrize('device', FAMILIES, indirect=True)
 def test_check_mode_does_not_restart(device, ansible):
     run = ansible(device, 'system', check=True, state='factory_reset')
     assert run.rc == 0 and run.result(device.name)['changed'] is True

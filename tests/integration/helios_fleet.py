@@ -48,11 +48,13 @@ FLEETS = {
     # upload applied 0.3 s after its reply instead of the latest manual's 15 s
     'current': (4, 254, {'device': {'swVersion': CURRENT_VERSION}, 'config_apply_delay': 0.3, 'accounts': [
         dict(DEFAULT_ACCOUNTS[0], privileges=ALL_PRIVILEGES + CURRENT_PRIVILEGES), DEFAULT_ACCOUNTS[1]]}),
+    # current firmware applying an upload 4 s after its reply: long enough to outlast a short apply_timeout
+    'current_slow': (5, 4, {'device': {'swVersion': CURRENT_VERSION}, 'config_apply_delay': 4}),
 }
 # The fleets of each firmware family, for the tests every module runs against both (the device fixture, indirect).
 FAMILIES = ['default', 'current']
-# Five blocks per worker in 127.0.20-49.x: six workers fit.
-OCTETS_PER_WORKER = 5
+# Six blocks per worker in 127.0.20-49.x: five workers fit.
+OCTETS_PER_WORKER = 6
 FIRST_OCTET, LAST_OCTET = 20, 49
 
 

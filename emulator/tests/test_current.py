@@ -209,3 +209,15 @@ def test_a_downgrade_to_2_11_removes_the_later_functions(current_device, firmwar
     assert_error(device.get("/api/log/caps"), 2)
     assert device.config().find("HttpApi/Services/Logging") is None
     assert "log" not in device.state()
+
+
+def test_a_configuration_change_of_sip_registration_raises_registration_events(current_device):
+    channel = subscribe(current_device, filter="RegistrationStateChanged,ConfigurationChanged")
+    root = current_device.config()
+    set_text(root, "Phone/Sip[@At='0']/Enabled", "0")
+    current_device.put_config(root)
+    events = pull(current_device, channel, timeout=3)
+    events += pull(current_device, channel)
+    assert [(event["event"], event["params"]) for event in events] == [
+        ("ConfigurationChanged", {}), ("RegistrationStateChanged", {"sipAccount": 1, "state": "unregistered"})]
+    assert current_device.ok("/api/phone/status", params={"account": 1})["accounts"][0]["registered"] is False

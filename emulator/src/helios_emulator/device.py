@@ -384,10 +384,21 @@ class Device:
         return Reply()
 
     def _apply_config(self, document: ET.Element) -> None:
+        before = self._registrations()
         self.pending_config = None
         self.document = document
         self.save_state()
         self.event("ConfigurationChanged", {})
+        for account, registered in self._registrations().items():
+            if registered != before.get(account, False):
+                # a SIP account switched on or off, or given or relieved of its registrar, (un)registers at once
+                self.event("RegistrationStateChanged",
+                           {"sipAccount": account, "state": "registered" if registered else "unregistered"})
+
+    def _registrations(self) -> dict[int, bool]:
+        if self.log is None:
+            return {}
+        return {item["account"]: self._sip_registered(item) for item in configdoc.read_sip_accounts(self.document)}
 
     def config_factoryreset(self, request: Request) -> Reply:
         self.document = self.factory_config()

@@ -12,7 +12,7 @@ import requests
 from PIL import Image
 from requests.auth import HTTPDigestAuth
 
-from helios_fleet import ADMIN, BIN, HTTPS_PORT
+from helios_fleet import ADMIN, BIN, FAMILIES, HTTPS_PORT
 
 NEWER = '2.12.0.1.1'
 
@@ -53,8 +53,9 @@ def recap(run, host):
     return dict(item.split('=') for item in line.split(':', 1)[1].split())
 
 
-def test_provision_applies_then_is_idempotent_and_check_mode_touches_nothing(devices, ansible):
-    fleet = devices(2)
+@pytest.mark.parametrize('kind', FAMILIES)
+def test_provision_applies_then_is_idempotent_and_check_mode_touches_nothing(fleets, ansible, kind):
+    fleet = fleets[kind].take(2)
     hosts = inventory(fleet, **{d.name: desired(d.name) for d in fleet})
     check = ansible(hosts, None, check=True, diff=True, playbook='twon.helios.provision')
     assert check.rc == 0, check.stdout

@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
-from helios_fleet import ADMIN, HTTPS_PORT, VIEWER
+from helios_fleet import ADMIN, FAMILIES, HTTPS_PORT, VIEWER
 
 NEW = 'r0tated-pw'
 
@@ -33,8 +34,9 @@ def rotate(ansible, hosts, **extra):
                    helios_rotate_wait_timeout=20, **extra)
 
 
-def test_rotation_proves_the_new_password_and_is_idempotent(devices, ansible):
-    fleet = devices(2)
+@pytest.mark.parametrize('kind', FAMILIES)
+def test_rotation_proves_the_new_password_and_is_idempotent(fleets, ansible, kind):
+    fleet = fleets[kind].take(2)
     run = rotate(ansible, hosts_of(*fleet), helios_rotate_accounts=[{'username': VIEWER['username'], 'password': 'v13wer'}])
     assert run.rc == 0, run.stdout
     for device in fleet:

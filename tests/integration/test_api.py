@@ -150,3 +150,21 @@ def test_functions_of_current_firmware(fleets, ansible):
     sent = ansible(device, 'api', path='/api/email/send', params={'to': 'a@example.com', 'subject': 'x'}, acts=True)
     assert sent.rc == 0 and sent.result(device.name)['changed'] is True, sent.stdout
     assert [m['to'] for m in device.state()['emails']] == ['a@example.com']
+
+
+def test_as_a_module_process_too(device, ansible, tmp_path):
+    # run as a module (a delegated or become task runs so), not in the controller's worker
+    env = {'HELIOS_ACTION_IN_PROCESS': 'false'}
+    read = ansible(device, 'api', env=env, path='/api/system/info', acts=False)
+    assert read.rc == 0 and read.result(device.name)['result']['serialNumber'] == device.serial_number, read.stdout
+    before = _requests(device)
+    checked = ansible(device, 'api', env=env, check=True, path='/api/switch/ctrl', params={'switch': 1, 'action': 'on'},
+                      acts=True)
+    assert checked.rc == 0 and checked.result(device.name)['sent'] is False, checked.stdout
+    assert _requests(device) == before and device.switch_active(1) is False
+    image = tmp_path / 'door.gif'
+    Image.new('RGB', (320, 240), 'blue').save(image, 'GIF')
+    uploaded = ansible(device, 'api', env=env, path='/api/display/image', params={'display': 'internal'},
+                       src=str(image), src_param='blob-image', content_type='image/gif', acts=True)
+    assert uploaded.rc == 0 and uploaded.result(device.name)['changed'] is True, uploaded.stdout
+    assert device.state()['displayImages'].get('internal')

@@ -52,21 +52,22 @@ options:
     type: str
   picture_count:
     description:
-      - How many camera snapshots to attach, V(0) to V(5); none when not set.
+      - How many camera snapshots to attach, V(0) to V(5) (checked before any request); none when not set.
     type: int
   time_span:
     description:
-      - Over how many seconds the attached snapshots are taken; the device's default (V(0)) when not set.
+      - Over how many seconds the attached snapshots are taken, V(0) to V(86400); the device's default (V(0)) when
+        not set.
     type: int
   width:
     description:
       - Resolution of the attached snapshots with O(height); must be one of C(info.camera.jpegResolution) of
         M(twon.helios.helios_info), which is checked against C(camera/caps) before anything is sent.
-      - The device's default when not set.
+      - V(1) to V(10000); the device's default when not set.
     type: int
   height:
     description:
-      - Vertical resolution of the attached snapshots; required with O(width).
+      - Vertical resolution of the attached snapshots, V(1) to V(10000); required with O(width).
     type: int
 notes:
   - When the connection fails after the device may have had the request, it is not sent again (a second request

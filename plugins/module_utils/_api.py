@@ -26,11 +26,14 @@ _PARAM_NAME = re.compile(r'[A-Za-z0-9_.-]+')
 # Longest path value a message shows whole.
 _SHOWN_LENGTH = 100
 # Functions this collection knows to act on the device with any method (manual chapter 5, and the latest manual
-# for the functions of current firmware): acts=false is refused for them, so that check mode never sends them.
+# for those of current firmware, among them the ones that open doors: access points, lifts): acts=false is refused
+# for them, so that check mode never sends them. A safety net, not a complete list: acts is the user's to give.
 # PUT and DELETE (configuration, firmware, display image) always act and are refused with acts=false by method.
 ACTING_FUNCTIONS = frozenset((
     'system/restart', 'firmware/apply', 'config/factoryreset', 'switch/ctrl', 'io/ctrl', 'call/dial', 'call/answer',
     'call/hangup', 'audio/test', 'email/send', 'log/subscribe', 'log/pull', 'log/unsubscribe',
+    'accesspoint/grantaccess', 'accesspoint/blocking/ctrl', 'lift/grantaccess', 'dir/create', 'dir/update',
+    'dir/delete', 'pcap/restart', 'pcap/stop',
 ))
 # Why an upload whose reply was lost fails (HeliosClient.upload sends it once).
 UPLOAD_OUTCOME_UNKNOWN = ('an upload acts on the device, so it was not repeated: the device may or may not have taken '

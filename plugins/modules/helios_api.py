@@ -74,7 +74,10 @@ options:
       - V(false) is a read; refused with O(src), with O(method=PUT) or O(method=DELETE), and for the functions this
         collection knows to act (C(switch/ctrl), C(io/ctrl), C(system/restart), C(firmware/apply),
         C(config/factoryreset), C(call/dial), C(call/answer), C(call/hangup), C(audio/test), C(email/send),
-        C(log/subscribe), C(log/pull), C(log/unsubscribe)), before any request.
+        C(log/subscribe), C(log/pull), C(log/unsubscribe), and of the latest manual C(accesspoint/grantaccess),
+        C(accesspoint/blocking/ctrl), C(lift/grantaccess), C(dir/create), C(dir/update), C(dir/delete),
+        C(pcap/restart), C(pcap/stop)), before any request. That list is a safety net, not a complete one; say
+        V(true) for any call that acts.
     type: bool
     required: true
   src:

@@ -218,6 +218,7 @@ bench-smoke: venv
 	$(BIN)/python tests/bench/bench_modules.py --devices 3 --rounds 1
 	$(BIN)/python tests/bench/bench_drift.py --devices 3
 	$(BIN)/python tests/bench/bench_inventory.py --addresses 16 --devices 3 --timing loopback
+	$(BIN)/python tests/bench/bench_events.py --smoke
 
 test-emulator: venv
 	$(BIN)/ruff check --no-cache emulator

@@ -22,6 +22,12 @@ FAST_PROFILE = {
 }
 
 
+# a current-firmware device (2.13 and later: the Logging service, audio/test, email/send ...) with the same
+# fast timings, and a configuration upload that takes effect 0.3 s after its reply
+CURRENT_VERSION = "2.50.0.52.7"
+CURRENT_PROFILE = {**FAST_PROFILE, "device": {"swVersion": CURRENT_VERSION}, "config_apply_delay": 0.3}
+
+
 @pytest.fixture(scope="session")
 def pool() -> AddressPool:
     return AddressPool(*worker_index())
@@ -84,6 +90,10 @@ fleet = supply_fixture(devices=150)
 fast_fleet = supply_fixture(devices=40, profile=FAST_PROFILE)
 
 
+# current-firmware devices, one fresh per test
+current_fleet = supply_fixture(devices=60, profile=CURRENT_PROFILE)
+
+
 @pytest.fixture
 def device(fleet):
     return fleet.take()
@@ -92,6 +102,11 @@ def device(fleet):
 @pytest.fixture
 def fast_device(fast_fleet):
     return fast_fleet.take()
+
+
+@pytest.fixture
+def current_device(current_fleet):
+    return current_fleet.take()
 
 
 @pytest.fixture(scope="session")

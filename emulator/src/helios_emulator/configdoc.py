@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiError
-from .firmware_data import PRIVILEGES, SERVICES
+from .firmware_data import PRIVILEGES, PRIVILEGES_2_11, SERVICES_2_11
 
 MAX_ACCOUNTS = 5
 SERVICE_TAGS = {"system": "System", "switch": "Switch", "io": "Io", "camera": "Camera", "display": "Display",
-                "phone": "Phone"}
+                "phone": "Phone", "audio": "Audio", "email": "Email", "logging": "Logging"}
 PRIVILEGE_TAGS = {name: "".join(part.capitalize() for part in name.split(".")) for name in PRIVILEGES}
 
 
@@ -106,8 +106,10 @@ def _sub(parent: ET.Element, tag: str, text: Any = None, **attrib: str) -> ET.El
     return element
 
 
-def factory_document(profile: dict[str, Any], identity: dict[str, str]) -> ET.Element:
-    """The document a device has after a factory reset; `identity` holds address, serial and ports."""
+def factory_document(profile: dict[str, Any], identity: dict[str, str], services: tuple[str, ...] = SERVICES_2_11,
+                     privileges: tuple[str, ...] = PRIVILEGES_2_11) -> ET.Element:
+    """The document a device has after a factory reset; `identity` holds address, serial and ports; `services`
+    and `privileges` are those of the device's firmware family (a 2.11 device has no Logging section)."""
     device = profile["device"]
     root = ET.Element("DeviceDatabase", {"Version": "4"})
     network = _sub(root, "Network")
@@ -126,10 +128,10 @@ def factory_document(profile: dict[str, Any], identity: dict[str, str]) -> ET.El
     _sub(web, "AdminUser", "Admin")
     _sub(web, "AdminPassword", "2n")
     api = _sub(root, "HttpApi")
-    services = _sub(api, "Services")
-    for name in SERVICES:
+    sections = _sub(api, "Services")
+    for name in services:
         settings = profile["services"][name]
-        service = _sub(services, SERVICE_TAGS[name])
+        service = _sub(sections, SERVICE_TAGS[name])
         _sub(service, "Enabled", _flag(settings["enabled"]))
         _sub(service, "Connection", settings["connection"])
         _sub(service, "Auth", settings["auth"])
@@ -140,9 +142,9 @@ def factory_document(profile: dict[str, Any], identity: dict[str, str]) -> ET.El
         _sub(account, "Enabled", _flag(bool(given.get("username")) and given.get("enabled", True)))
         _sub(account, "UserName", given.get("username", ""))
         _sub(account, "Password", given.get("password", ""))
-        privileges = _sub(account, "Privileges")
-        for name, tag in PRIVILEGE_TAGS.items():
-            _sub(privileges, tag, _flag(name in given.get("privileges", ())))
+        granted = _sub(account, "Privileges")
+        for name in privileges:
+            _sub(granted, PRIVILEGE_TAGS[name], _flag(name in given.get("privileges", ())))
     switches = _sub(root, "Switches")
     for index, given in enumerate(profile["switches"]):
         switch = _sub(switches, "Switch", At=str(index))

@@ -53,9 +53,26 @@ FUNCTIONS_2_11 = _functions(
     ("/api/display/image", "PUT/DELETE", "display", "display.control", True, "display_image"),
 )
 
-SERVICES = ("system", "switch", "io", "camera", "display", "phone")
+# Functions the later manuals add (editions 2.13 to "latest"), as a current device answers them. The Logging
+# service's functions need no privilege of their own: what a channel receives depends on the account's privileges
+# (EVENT_PRIVILEGES below). Audio and e-mail need their control privileges.
+FUNCTIONS_CURRENT = {
+    **FUNCTIONS_2_11,
+    **_functions(
+        ("/api/audio/test", "GET/POST", "audio", "audio.control", True, "audio_test"),
+        ("/api/email/send", "GET/POST", "email", "email.control", True, "email_send"),
+        ("/api/log/caps", "GET/POST", "logging", None, True, "log_caps"),
+        ("/api/log/subscribe", "GET/POST", "logging", None, True, "log_subscribe"),
+        ("/api/log/pull", "GET/POST", "logging", None, True, "log_pull"),
+        ("/api/log/unsubscribe", "GET/POST", "logging", None, True, "log_unsubscribe"),
+    ),
+}
 
-PRIVILEGES = (
+SERVICES_2_11 = ("system", "switch", "io", "camera", "display", "phone")
+SERVICES_CURRENT = SERVICES_2_11 + ("audio", "email", "logging")
+SERVICES = SERVICES_CURRENT  # every service any family knows (what a profile may name)
+
+PRIVILEGES_2_11 = (
     "system.monitoring",
     "system.control",
     "phone.monitoring",
@@ -67,6 +84,37 @@ PRIVILEGES = (
     "camera.monitoring",
     "display.control",
 )
+# the later manuals' user accounts add audio and e-mail control, and keypad and card (UID) monitoring, which
+# decide who sees the keypad and card events of the Logging service
+PRIVILEGES_CURRENT = PRIVILEGES_2_11 + ("audio.control", "email.control", "keypad.monitoring", "card.monitoring")
+PRIVILEGES = PRIVILEGES_CURRENT
+
+# Event types a current device reports (/api/log/caps) and the privilege an account needs to receive each, per the
+# latest manual's table in /api/log/subscribe (None: every account). The 2.16 edition's table has fewer types
+# (no DoorStateChanged, SilentAlarm or ConfigurationChanged) and the same privileges for those it has.
+EVENT_PRIVILEGES: dict[str, str | None] = {
+    "DeviceState": None,
+    "AudioLoopTest": None,
+    "MotionDetected": None,
+    "NoiseDetected": None,
+    "TamperSwitchActivated": None,
+    "UnauthorizedDoorOpen": None,
+    "DoorOpenTooLong": None,
+    "DoorStateChanged": None,
+    "SilentAlarm": None,
+    "ConfigurationChanged": None,
+    "KeyPressed": "keypad.monitoring",
+    "KeyReleased": "keypad.monitoring",
+    "CodeEntered": "keypad.monitoring",
+    "CardEntered": "card.monitoring",
+    "InputChanged": "io.monitoring",
+    "OutputChanged": "io.monitoring",
+    "SwitchStateChanged": "io.monitoring",
+    "CallStateChanged": "phone.monitoring",
+    "RegistrationStateChanged": "phone.monitoring",
+}
+
+LIMITS = {"blob-cfg": 8 * 1024 * 1024, "blob-image": 1024 * 1024, "blob-fw": 512 * 1024 * 1024}
 
 
 @dataclass(frozen=True)
@@ -78,13 +126,31 @@ class FirmwareFamily:
     system_info_extra: tuple[str, ...] = ()  # further system/info keys, read from the profile's `device`
     switch_caps_extra: tuple[str, ...] = ()  # further switch/caps keys per enabled switch
     limits: dict[str, int] = field(default_factory=dict)
+    services: tuple[str, ...] = SERVICES_2_11  # the services (and configuration sections) it has
+    privileges: tuple[str, ...] = PRIVILEGES_2_11  # the account privileges it has
+    events: tuple[str, ...] = ()  # event types of its Logging service (none: no Logging service)
+    switch_locks: bool = False  # switch/caps and switch/status report `locked` (and status `held`)
+    config_apply_delay: bool = False  # PUT /api/config takes effect after the profile's config_apply_delay
 
 
 FAMILIES = {
     "2.11": FirmwareFamily(
         name="2.11",
         functions=FUNCTIONS_2_11,
-        limits={"blob-cfg": 8 * 1024 * 1024, "blob-image": 1024 * 1024, "blob-fw": 512 * 1024 * 1024},
+        limits=LIMITS,
+    ),
+    # every firmware from 2.13 on answers as the latest manual describes
+    "2.13": FirmwareFamily(
+        name="current",
+        functions=FUNCTIONS_CURRENT,
+        # system/info of the latest manual, in its order; the profile's `device` gives the values
+        system_info_extra=("devType", "variantId", "customerId", "macAddr", "firmwarePackage"),
+        limits=LIMITS,
+        services=SERVICES_CURRENT,
+        privileges=PRIVILEGES_CURRENT,
+        events=tuple(EVENT_PRIVILEGES),
+        switch_locks=True,
+        config_apply_delay=True,
     ),
 }
 

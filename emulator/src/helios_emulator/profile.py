@@ -24,6 +24,11 @@ DEFAULT_PROFILE: dict[str, Any] = {
         "buildType": "",
         "deviceName": "2N Helios IP Verso",
         "bootloaderVersion": "2.11.0.22.1",
+        # system/info fields of current firmware (the latest manual's example values; macAddr is the device's own)
+        "devType": "2-14-0-0",
+        "variantId": 14,
+        "customerId": 0,
+        "firmwarePackage": "verso",
     },
     "services": {name: {"enabled": True, "connection": "http", "auth": "digest"} for name in SERVICES},
     "accounts": [{"username": "admin", "password": "2n", "privileges": list(PRIVILEGES)}],
@@ -56,6 +61,12 @@ DEFAULT_PROFILE: dict[str, Any] = {
     # emulator answers as fast as loopback allows), REALISTIC_TIMING below for an intercom on a real network
     "timing": {"round_trip": 0.0, "tls_handshake": 0.0, "processing": 0.0},
     "faults": {},
+    # current firmware only: the Logging service's history queue (the latest manual: the last 10,000 events; the
+    # 2.16 edition: 500)
+    "log": {"history_size": 10000},
+    # current firmware only: seconds after a PUT /api/config's reply until the device runs the new configuration
+    # (the latest manual: about 15 s, during which the device must not be restarted); tests shorten it
+    "config_apply_delay": 15.0,
 }
 
 # An intercom as a controller in a data centre reaches it over a site VPN (`helios-emulator serve --realistic`):
@@ -120,6 +131,14 @@ def validate(profile: dict[str, Any]) -> dict[str, Any]:
             raise ProfileError(f"timing.{key}: unknown (expected one of {', '.join(DEFAULT_PROFILE['timing'])})")
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
             raise ProfileError(f"timing.{key} must be a number of seconds, 0 or more")
+    log = profile["log"]
+    history_size = log.get("history_size") if isinstance(log, dict) else None
+    if not isinstance(log, dict) or set(log) - {"history_size"} or not isinstance(history_size, int) \
+            or isinstance(history_size, bool) or not 1 <= history_size <= 1_000_000:
+        raise ProfileError("log: only history_size, a whole number of events from 1 to 1000000")
+    delay = profile["config_apply_delay"]
+    if not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0:
+        raise ProfileError("config_apply_delay must be a number of seconds, 0 or more")
     for switch in profile["switches"]:
         if switch.get("mode") not in ("monostable", "bistable"):
             raise ProfileError("switches: mode must be monostable or bistable")

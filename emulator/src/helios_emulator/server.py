@@ -74,6 +74,9 @@ class Fleet:
 
     async def stop(self) -> None:
         self._stopping = True
+        for device in self.devices:
+            if device.log is not None:
+                device.log.close_all()  # waiting pulls answer now, not when their timeout passes
         for task in list(self._tasks):
             task.cancel()
         if self._runner is not None:
@@ -245,11 +248,23 @@ class Fleet:
                 raise ApiError(5)
             params, blobs = await self._read_params(request, device, RAW_BODY_BLOBS.get(path))
             try:
-                reply = getattr(device, function.handler)(Request(request.method, params, blobs))
+                privileges = account.privileges if account is not None else None
+                reply = getattr(device, function.handler)(Request(request.method, params, blobs, privileges))
             finally:
                 for blob in blobs.values():
                     blob.path.unlink(missing_ok=True)
+            if reply.pending is not None:
+                reply = await reply.pending()  # a long poll (log/pull) waits here without holding the loop
+                if device.restarting or self._stopping:
+                    # the device went down (or the emulator stops) while the request waited: no reply
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return web.Response(status=204)
         except ApiError as error:
+            if device.restarting or self._stopping:
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response(status=204)
             return self._reply(device, error.reply())
         if reply.restart:
             self._background(self.restart(device))
@@ -367,6 +382,8 @@ class Fleet:
                 return web.json_response({"error": "body must be JSON"}, status=400)
         try:
             result = self._admin_action(device, action, request.method, body)
+        except AdminConflict as exc:
+            return web.json_response({"error": str(exc)}, status=409)
         except (KeyError, ValueError, TypeError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
         if result is None:
@@ -391,7 +408,21 @@ class Fleet:
         if action == "input" and method == "POST":
             device.set_input(str(body["port"]), int(body["state"]))
             return {"port": body["port"], "state": int(body["state"])}
+        if action == "event" and method == "POST":
+            if device.log is None:
+                raise AdminConflict(f"firmware {device.sw_version} has no Logging service (current firmware, "
+                                    "2.13 and later, has)")
+            if device.restarting:
+                raise AdminConflict("the device is restarting")
+            if not isinstance(body, dict) or not isinstance(body.get("event"), str):
+                raise ValueError('the body must be {"event": <type>, "params": {...}}')
+            record = device.physical_event(body["event"], body.get("params"))
+            return {"id": record["id"]}
         return None
+
+
+class AdminConflict(Exception):
+    """An admin request the device cannot carry out in its present state (HTTP 409)."""
 
 
 def ready_document(fleet: Fleet, ca_path: Path | None) -> dict[str, Any]:

@@ -168,7 +168,11 @@ class RunningSource:
         while len(events) < count:
             left = deadline - time.monotonic()
             assert left > 0, 'got %d of %d events: %r (others: %r)' % (len(events), count, events, self.others)
-            event = self.get(left)['helios']
+            try:
+                event = self.get(left)['helios']
+            except AssertionError as exc:
+                raise AssertionError('%s; got %d of %d %s events: %r (others: %r)' % (
+                    exc, len(events), count, kind, events, self.others)) from None
             (events if event['kind'] == kind else self.others).append(event)
         return events
 

@@ -80,11 +80,11 @@ def test_a_restart_mid_stream_loses_nothing_and_repeats_nothing(fleets, running_
         # raised at once, before the source can have subscribed again (it backs off at least 50 ms): only the
         # device's history has them
         second = [raise_event(device, 'UnauthorizedDoorOpen', door=1) for _ in range(5)]
-        got += source.collect(6)  # DeviceState startup and the five
+        got += source.collect(7)  # the new boot's DeviceState startup and SIP registration, and the five
         got += source.quiet(1.5)
     events = [e for e in got if e['kind'] == 'event']
     assert len(keys(events)) == len(set(keys(events))), 'delivered twice: %r' % events
-    assert [e['id'] for e in events if e['type'] != 'DeviceState'] == first + second
+    assert [e['id'] for e in events if e['type'] not in ('DeviceState', 'RegistrationStateChanged')] == first + second
     assert [e['params'] for e in events if e['type'] == 'DeviceState'] == [{'state': 'startup'}]
 
 
@@ -136,8 +136,7 @@ def test_firmware_without_the_logging_service_is_reported_once_and_left_alone(fl
     assert 'no Logging service' in report['message'] and 'error 2' in report['message']
 
 
-def test_an_unreachable_intercom_is_retried_with_backoff(running_source, fleets):
-    ca_path = fleets['eda_current'].ca_path
+def test_an_unreachable_intercom_is_retried_with_backoff(running_source):
     # something that accepts connections and closes them at once: each attempt is counted
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -158,8 +157,8 @@ def test_an_unreachable_intercom_is_retried_with_backoff(running_source, fleets)
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    args = dict(intercoms=[dict(host='127.0.0.1', name='flaky', port=port)], username='admin', password='2n',
-                ca_path=ca_path, backoff_initial=0.2, backoff_max=0.8)
+    args = dict(intercoms=[dict(host='127.0.0.1', name='flaky', port=port)], protocol='http', username='admin',
+                password='2n', backoff_initial=0.2, backoff_max=0.8)
     try:
         with running_source(args) as source:
             report = source.get(10)['helios']
@@ -170,6 +169,8 @@ def test_an_unreachable_intercom_is_retried_with_backoff(running_source, fleets)
         listener.close()
     assert report['kind'] == 'unreachable' and report['device']['name'] == 'flaky'
     assert more == []  # reported once per outage
+    # aiohttp tries a request whose connection was closed at once a second time: one attempt, two connections
+    attempts = [at for index, at in enumerate(attempts) if index == 0 or at - attempts[index - 1] > 0.05]
     # 0.2 s doubling to at most 0.8 s, each 50-100 % of it: 4 to 10 attempts in about 3 s; no retry storm
     assert 3 <= len(attempts) <= 12, attempts
     gaps = [b - a for a, b in zip(attempts, attempts[1:])]

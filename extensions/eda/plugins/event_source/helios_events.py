@@ -392,6 +392,7 @@ class DeviceWatcher:
         # What was delivered: the boot (utcTime - upTime) and the last id, upTime of the newest event; None until
         # the source knows where this device's new events begin.
         self.boot = self.last_id = self.last_up = None
+        self.boot_mark = None  # (id, utcTime, upTime) of the DeviceState startup event of that boot, once seen
         self.known = False
         self.resuming = False
         self.outage = False
@@ -459,7 +460,8 @@ class DeviceWatcher:
     async def _subscribe(self, include):
         params = dict(include=include, duration=self.settings['pull_timeout'] + 60)
         if self.settings['events']:
-            params['filter'] = ','.join(self.settings['events'])
+            # DeviceState too: its startup event tells a restart (it is delivered only when listed)
+            params['filter'] = ','.join(sorted(set(self.settings['events']) | {'DeviceState'}))
         try:
             result = await self._call('log/subscribe', self.params['timeout'], **params)
         except DeviceError as exc:
@@ -509,6 +511,9 @@ class DeviceWatcher:
         if before:
             newest = before[-1]
             self.boot, self.last_id, self.last_up = _boot(newest), newest['id'], newest['upTime']
+            for event in before:
+                if event.get('event') == 'DeviceState' and (event.get('params') or {}).get('state') == 'startup':
+                    self.boot_mark = (event['id'], event['utcTime'], event['upTime'])
         self.known = True
         self.channel = live
         return fresh
@@ -522,8 +527,14 @@ class DeviceWatcher:
         except (KeyError, TypeError, ValueError):
             logger.warning('%s: an event without id, utcTime or upTime was skipped: %r', self.name, event)
             return
+        mark = (number, event['utcTime'], up)
+        startup = event.get('event') == 'DeviceState' and (event.get('params') or {}).get('state') == 'startup'
         if self.boot is None:
             verdict = 'new'
+        elif startup:
+            # The device's first event of each boot marks it: one not seen before starts a new boot, even when the
+            # device restarted within the seconds that utcTime - upTime cannot tell apart.
+            verdict = 'old' if mark == self.boot_mark else 'boot'
         elif abs(boot - self.boot) <= BOOT_TOLERANCE:
             verdict = 'new' if number > self.last_id else 'old'
         elif boot > self.boot:
@@ -544,6 +555,10 @@ class DeviceWatcher:
         if verdict == 'old':
             return
         self.boot, self.last_id, self.last_up = boot, number, up
+        if startup:
+            self.boot_mark = mark
+        if self.settings['events'] and event.get('event') not in self.settings['events']:
+            return  # DeviceState, asked for to see restarts, not delivered unless listed
         self.delivered += 1
         await self.queue.put({'helios': dict(
             kind='event', device=self.device, type=event.get('event'), params=event.get('params') or {}, id=number,
@@ -642,6 +657,10 @@ async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
     logger.info('watching %d intercoms', len(watchers))
     try:
         await asyncio.gather(*(watcher.run() for watcher in watchers))
+        # Every intercom was reported unsupported. Ending the source would end the whole rulebook (and its other
+        # sources): stay, watching nothing, until ansible-rulebook stops.
+        logger.warning('no intercom left to watch: none has the Logging service')
+        await asyncio.Event().wait()
     finally:
         await connector.close()
 

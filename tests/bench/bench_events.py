@@ -202,9 +202,11 @@ def main():
               % (count, idle_cpu / options.idle, 100 * idle_cpu / options.idle))
         print('load: %d events raised in %.1f s (%.0f/s asked); delivered %d in %.1f s: %.0f events/s'
               % (len(raised), raise_seconds, options.rate, len(latencies), delivered_s, len(latencies) / delivered_s))
-        print('source CPU under load: %.2f s (%.1f ms per event, %.1f%% of a core), %.1fx the idle rate; peak RSS %.0f MiB'
-              % (load_cpu, 1000 * load_cpu / max(1, len(latencies)), 100 * load_cpu / delivered_s,
-                 (load_cpu / delivered_s) / max(idle_cpu / options.idle, 1e-6), memory['VmHWM'] / 1024))
+        idle_rate, load_rate = idle_cpu / options.idle, load_cpu / delivered_s
+        print('source CPU under load: %.2f s (%.2f ms per event, %.1f%% of a core%s); peak RSS %.0f MiB'
+              % (load_cpu, 1000 * load_cpu / max(1, len(latencies)), 100 * load_rate,
+                 ', %.1fx the idle rate' % (load_rate / idle_rate) if idle_rate >= 0.005 else '',
+                 memory['VmHWM'] / 1024))
         print('latency raised -> in the queue: median %.1f ms, p99 %.1f ms; the admin call alone (floor): median '
               '%.1f ms, p99 %.1f ms; median %.1fx the floor'
               % (1000 * statistics.median(latencies), 1000 * percentile(latencies, 0.99),

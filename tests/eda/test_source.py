@@ -205,3 +205,13 @@ def test_an_inventory_names_the_intercoms_and_their_connection(helios_events, tm
     assert [(name, p['host'], p['port'], p['username'], p['password'], p['validate_certs'], p['timeout'])
             for name, p in devices] == [('door-1', '127.0.0.5', 443, 'monitor', 'pw', False, 4.0),
                                         ('door-2', '127.0.0.6', 8443, 'monitor', 'pw', False, 4.0)]
+
+
+def test_a_refused_account_is_reported_once_without_its_password(fleets, running_source):
+    device = fleets['eda_current'].take()[0]
+    with running_source(source_args([device], password='not-the-password')) as source:
+        report = source.get(15)['helios']
+        assert source.quiet(1.5) == []
+    assert report['kind'] == 'error' and report['device']['name'] == device.name
+    assert "refused the account 'admin'" in report['message']
+    assert 'not-the-password' not in repr(report)

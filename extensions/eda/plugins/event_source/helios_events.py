@@ -67,6 +67,8 @@ options:
       - Event types to receive (the device's C(filter)), for example V(UnauthorizedDoorOpen), V(TamperSwitchActivated),
         V(DoorStateChanged). Default all the account may see; each type needs the privilege the vendor's manual names
         (door and tamper events none, switch and I/O events I/O monitoring).
+      - The source also subscribes to V(DeviceState), whose startup event tells it that the device restarted; those
+        events are delivered only when listed here.
     type: list
     elements: str
   history:

@@ -125,6 +125,27 @@ def test_a_history_that_overflowed_is_reported_as_a_gap(fleets, running_source):
     assert [e['id'] for e in kept] == lost[3:]
 
 
+def test_a_restart_whose_first_events_overflowed_is_reported_as_a_gap(fleets, running_source):
+    device = fleets['eda_short_history'].take()[0]  # the device keeps its last 5 events
+    # the source retries 1.5-3 s after the restart cut its long poll: the device is back after 0.5 s
+    with running_source(source_args([device], backoff_initial=3, backoff_max=3)) as source:
+        wait_subscribed(device)
+        before = raise_event(device, 'SilentAlarm', state='in')
+        assert source.collect(1)[0]['id'] == before
+        # a real intercom's restart takes tens of seconds: its boots are told apart by time (utcTime - upTime) even
+        # when the new boot's DeviceState startup is no longer in the history; here the old boot lasts 4 s at least
+        while device.state()['upTime'] < 4:
+            time.sleep(0.2)
+        restart(device)
+        # the new boot: DeviceState startup (1), SIP registration (2), then these; the history keeps the last 5
+        ids = [raise_event(device, 'SilentAlarm', state='in') for _ in range(6)]
+        gap, = source.collect(1, kind='gap', timeout=20)
+        kept = source.collect(5)
+    assert (gap['first_missing_id'], gap['last_missing_id']) == (1, ids[1] - 1)
+    assert 'restarted' in gap['message']
+    assert [e['id'] for e in kept] == ids[1:]
+
+
 def test_firmware_without_the_logging_service_is_reported_once_and_left_alone(fleets, running_source):
     device = fleets['eda_legacy'].take()[0]  # 2.11: log/subscribe answers error 2
     with running_source(source_args([device])) as source:

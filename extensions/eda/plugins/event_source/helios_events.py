@@ -24,9 +24,11 @@ description:
     environment variables as the collection's modules.
   - A channel that is lost (the device restarted, was unreachable, or forgot the channel) is subscribed again with
     the device's history; the source remembers per intercom the boot it saw (C(utcTime - upTime)) and the id of the
-    last event it delivered, so it skips what it already delivered and delivers what the device still holds. When
-    the device's history no longer reaches back to the last delivered event (it overflowed), the source puts a
-    C(gap) event on the queue instead of pretending nothing was lost.
+    last event it delivered, so it skips what it already delivered and delivers what the device still holds. A
+    restart is told by the device's C(DeviceState) startup event (event ids start again at 1), else by the boot time
+    (to two seconds). When the device's history no longer reaches back to the last delivered event, or to the start
+    of a new boot (it overflowed), the source puts a C(gap) event on the queue instead of pretending nothing was
+    lost.
   - An unreachable intercom is retried with exponential backoff (O(backoff_initial) doubling up to O(backoff_max),
     with jitter); the source reports C(unreachable) once per outage and C(reachable) when it is back.
   - A device whose firmware has no Logging service (2.11 and older answer C(log/subscribe) with error 2) is
@@ -554,6 +556,11 @@ class DeviceWatcher:
                                    'while the channel was lost): up to %d events of this boot may be lost'
                                    % (self.last_id, number - self.last_id - 1),
                                    first_missing_id=self.last_id + 1, last_missing_id=number - 1)
+            elif verdict == 'boot' and not startup and number > 1:
+                # every boot's first event is DeviceState startup, which the channel always asks for
+                await self._report('gap', 'the device restarted and no longer holds the first events of its new boot '
+                                   '(its history overflowed while the channel was lost): up to %d events may be lost'
+                                   % (number - 1), first_missing_id=1, last_missing_id=number - 1)
         if verdict == 'old':
             return
         self.boot, self.last_id, self.last_up = boot, number, up

@@ -56,7 +56,7 @@ def run_source(args_file):
         source = asyncio.create_task(helios_events.main(queue, args))
         while True:
             getter = asyncio.create_task(queue.get())
-            done, _ = await asyncio.wait({getter, source}, return_when=asyncio.FIRST_COMPLETED)
+            done, dummy = await asyncio.wait({getter, source}, return_when=asyncio.FIRST_COMPLETED)
             if source in done:
                 source.result()
                 return

@@ -79,7 +79,7 @@ def test_a_restart_mid_stream_loses_nothing_and_repeats_nothing(fleets, running_
         restart(device)
         # raised at once, before the source can have subscribed again (it backs off at least 50 ms): only the
         # device's history has them
-        second = [raise_event(device, 'UnauthorizedDoorOpen', door=1) for _ in range(5)]
+        second = [raise_event(device, 'UnauthorizedDoorOpen', door=1) for dummy in range(5)]
         got += source.collect(7)  # the new boot's DeviceState startup and SIP registration, and the five
         got += source.quiet(1.5)
     events = [e for e in got if e['kind'] == 'event']
@@ -97,7 +97,7 @@ def test_a_lost_channel_is_resubscribed_without_duplicates(fleets, running_sourc
         # the connection of every log request is closed: the pending pull ends with the next event, then the
         # channel is lost until the fault is cleared; its events stay in the device's history
         device.faults(drop=-1, path='/api/log')
-        ids += [raise_event(device, 'MotionDetected', state='in') for _ in range(4)]
+        ids += [raise_event(device, 'MotionDetected', state='in') for dummy in range(4)]
         time.sleep(1)
         device.faults(drop=0)
         got = source.collect(4, timeout=20)
@@ -115,7 +115,7 @@ def test_a_history_that_overflowed_is_reported_as_a_gap(fleets, running_source):
         device.faults(drop=-1, path='/api/log')
         last = raise_event(device, 'SilentAlarm', state='in')
         assert source.collect(1)[0]['id'] == last
-        lost = [raise_event(device, 'SilentAlarm', state='in') for _ in range(8)]
+        lost = [raise_event(device, 'SilentAlarm', state='in') for dummy in range(8)]
         time.sleep(0.5)
         device.faults(drop=0)
         gap, = source.collect(1, kind='gap')
@@ -138,7 +138,7 @@ def test_a_restart_whose_first_events_overflowed_is_reported_as_a_gap(fleets, ru
             time.sleep(0.2)
         restart(device)
         # the new boot: DeviceState startup (1), SIP registration (2), then these; the history keeps the last 5
-        ids = [raise_event(device, 'SilentAlarm', state='in') for _ in range(6)]
+        ids = [raise_event(device, 'SilentAlarm', state='in') for dummy in range(6)]
         gap, = source.collect(1, kind='gap', timeout=20)
         kept = source.collect(5)
     assert (gap['first_missing_id'], gap['last_missing_id']) == (1, ids[1] - 1)
@@ -170,7 +170,7 @@ def test_an_unreachable_intercom_is_retried_with_backoff(running_source):
     def accept():
         while not stop.is_set():
             try:
-                connection, _ = listener.accept()
+                connection, dummy = listener.accept()
             except OSError:
                 continue
             attempts.append(time.monotonic())

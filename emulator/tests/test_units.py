@@ -227,6 +227,10 @@ def test_default_profile_matches_the_issue():
     ({"accounts": [{"username": "u", "password": "p", "privileges": ["door.open"]}]}, "unknown privileges"),
     ({"switches": [{"enabled": True, "mode": "astable"}]}, "monostable or bistable"),
     ({"ports": [{"port": "x", "type": "analog"}]}, "input or output"),
+    ({"log": {"history_size": 0}}, "history_size"),
+    ({"log": {"history": 5}}, "history_size"),
+    ({"config_apply_delay": -1}, "config_apply_delay"),
+    ({"config_apply_delay": "15"}, "config_apply_delay"),
 ])
 def test_invalid_profiles(override, message):
     with pytest.raises(profile.ProfileError, match=message):

@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--address", default="127.0.2.1", help="first loopback address (default 127.0.2.1)")
     serve.add_argument("--http-port", type=int, default=8080)
     serve.add_argument("--https-port", type=int, default=8443)
-    serve.add_argument("--profile", help="profile file (JSON or YAML): what differs from the default device")
+    serve.add_argument("--profile", help="profile file (JSON or YAML): what differs from the default device; "
+                                         "device.swVersion 2.13 or later makes current-firmware devices (Logging "
+                                         "service, audio/test, email/send), the default 2.11.0.22.1 answers as 2.11")
     serve.add_argument("--realistic", action="store_true",
                        help="answer as an intercom on a real network does: round trip, TLS handshake and processing "
                             "times of REALISTIC_TIMING (profile.py), where the profile's timing sets none")
@@ -99,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--event-loop", choices=["auto", "uvloop", "asyncio"], default="auto",
                        help="auto (default): uvloop where it is installed, else asyncio's own")
     firmware = commands.add_parser("firmware", help="write a firmware image the emulator accepts")
-    firmware.add_argument("--version", required=True, help="firmware version the image carries, e.g. 2.12.0.1.1")
+    firmware.add_argument("--version", required=True,
+                          help="firmware version the image carries, e.g. 2.12.0.1.1 (2.13 or later: current firmware)")
     firmware.add_argument("--output", required=True, help="image file to write")
     firmware.add_argument("--variant", default=DEFAULT_PROFILE["device"]["variant"],
                           help="device variant the image is for (default: the default device's)")

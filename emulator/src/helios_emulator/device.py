@@ -205,12 +205,13 @@ class Device:
             return None
         return self.log.emit(event_type, params, self.now(), self.uptime())
 
-    def _later(self, delay: float, callback) -> None:
-        """Run `callback` after `delay` seconds unless the device restarts first (only inside the event loop)."""
+    def _later(self, delay: float, callback) -> bool:
+        """Run `callback` after `delay` seconds unless the device restarts first; whether it could be scheduled
+        (only inside the event loop: a Device used without one, as in unit tests, has no timers)."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return
+            return False
 
         def run() -> None:
             self._timers.discard(handle)
@@ -218,6 +219,7 @@ class Device:
 
         handle = loop.call_later(max(0.0, delay), run)
         self._timers.add(handle)
+        return True
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -380,14 +382,26 @@ class Device:
         # current firmware answers at once and runs the new configuration about 15 s later (the latest manual);
         # a later upload replaces one still waiting, a restart meanwhile loses it (see _power_off)
         self.pending_config = document
-        self._later(delay, lambda: self._apply_config(document) if self.pending_config is document else None)
+        if not self._later(delay, lambda: self._apply_config(document) if self.pending_config is document else None):
+            self._apply_config(document)
         return Reply()
 
     def _apply_config(self, document: ET.Element) -> None:
+        before = self._registrations()
         self.pending_config = None
         self.document = document
         self.save_state()
         self.event("ConfigurationChanged", {})
+        for account, registered in self._registrations().items():
+            if registered != before.get(account, False):
+                # a SIP account switched on or off, or given or relieved of its registrar, (un)registers at once
+                self.event("RegistrationStateChanged",
+                           {"sipAccount": account, "state": "registered" if registered else "unregistered"})
+
+    def _registrations(self) -> dict[int, bool]:
+        if self.log is None:
+            return {}
+        return {item["account"]: self._sip_registered(item) for item in configdoc.read_sip_accounts(self.document)}
 
     def config_factoryreset(self, request: Request) -> Reply:
         self.document = self.factory_config()

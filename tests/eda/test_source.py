@@ -236,3 +236,11 @@ def test_a_refused_account_is_reported_once_without_its_password(fleets, running
     assert report['kind'] == 'error' and report['device']['name'] == device.name
     assert "refused the account 'admin'" in report['message']
     assert 'not-the-password' not in repr(report)
+
+
+def test_an_inventory_variable_that_cannot_be_read_is_named(helios_events, tmp_path):
+    (tmp_path / 'hosts.yml').write_text(
+        'intercoms:\n  hosts:\n    door-1: {ansible_host: 127.0.0.5, helios_password: "{{ nowhere_defined }}"}\n')
+    with pytest.raises(helios_events.SourceError) as refused:
+        helios_events.devices_from_args(dict(inventory=str(tmp_path / 'hosts.yml')))
+    assert 'inventory host door-1: its variable helios_password cannot be read' in str(refused.value)

@@ -220,8 +220,6 @@ SOURCE_OPTIONS = dict(
 UNSUPPORTED_CODES = (1, 2)
 # Seconds two estimates of a boot time (utcTime - upTime, both whole seconds) may differ for the same boot.
 BOOT_TOLERANCE = 2
-# Most events one log/pull answers (the manual's batch size): a smaller batch means the channel is drained.
-PULL_BATCH = 128
 
 
 class SourceError(ValueError):
@@ -316,12 +314,19 @@ def _inventory_entries(path, pattern):
         host_vars = variables.get_vars(host=host)
         templar = Templar(loader=loader, variables=host_vars)
         options = {}
-        for name in ('host',) + CONNECTION_NAMES:
-            value = host_vars.get('helios_' + name)
-            if value is not None:
+        for variable, name in [('helios_' + name, name) for name in ('host',) + CONNECTION_NAMES] + [
+                ('ansible_host', 'host')]:
+            value = host_vars.get(variable)
+            if value is None or options.get(name) is not None:
+                continue
+            try:
                 options[name] = templar.template(value)
-        if options.get('host') is None:
-            options['host'] = templar.template(host_vars.get('ansible_host', host.name))
+            except Exception as exc:  # pylint: disable=broad-except  # Ansible's errors: undefined, vaulted
+                raise SourceError('inventory host %s: its variable %s cannot be read (%s); vault-encrypted values '
+                                  'are not supported here' % (host.name, variable, type(exc).__name__)) from None
+        options.setdefault('host', host.name)
+        if options['host'] is None:
+            options['host'] = host.name
         entries.append((host.name, options))
     return entries
 

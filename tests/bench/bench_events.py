@@ -212,8 +212,8 @@ def main():
               % (load_cpu, 1000 * load_cpu / max(1, len(latencies)), 100 * load_rate,
                  ', %.1fx the idle rate' % (load_rate / idle_rate) if idle_rate >= 0.005 else '',
                  memory['VmHWM'] / 1024))
-        print('source memory after the load: RSS %.0f MiB, %.0f KiB per intercom'
-              % (memory['VmRSS'] / 1024, memory['VmRSS'] / count))
+        print('source memory after the load: RSS %.0f MiB%s' % (memory['VmRSS'] / 1024, (
+            ', about %.0f KiB per intercom' % (memory['VmRSS'] / count)) if count >= 100 else ''))
         print('latency raised -> in the queue: median %.1f ms, p99 %.1f ms; the admin call alone (floor): median '
               '%.1f ms, p99 %.1f ms; median %.1fx the floor'
               % (1000 * statistics.median(latencies), 1000 * percentile(latencies, 0.99),

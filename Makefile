@@ -41,15 +41,20 @@ export GATE_TIMEOUT ?= 1200
 # every recipe finds the venv's tools first, and twon.helios in the collection tree
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTION_ROOT)
+# ansible-rulebook (make test-eda, make demo) runs Drools through jpy on Java 17: the JDK the machine has, unless set
+JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/java-17-openjdk* /usr/lib/jvm/java-1.17.0-openjdk* /usr/lib/jvm/temurin-17*))
+ifneq ($(JAVA_HOME),)
+export JAVA_HOME
+endif
 
 # the order is the start order under -j: the longest first (a cold sanity run can be among them)
-GATES := test-collection test-newest sanity sanity-newest integration-targets test-emulator lint doc docs build \
-	bench-smoke licence
+GATES := test-collection test-newest sanity sanity-newest integration-targets test-emulator test-eda lint doc docs \
+	build bench-smoke licence
 PYTEST := $(BIN)/pytest -ra
 xdist = $(if $(filter-out 0,$(1)),-n $(1))
 
 .PHONY: venv venv-newest browser test demo clean collection-tree sanity sanity-newest integration-targets lint doc docs \
-	build test-emulator test-collection test-newest bench-smoke licence $(addprefix gate-,$(GATES))
+	build test-emulator test-eda test-collection test-newest bench-smoke licence $(addprefix gate-,$(GATES))
 
 venv: $(VENV)/.installed
 
@@ -63,6 +68,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt emulator/pyproject.tom
 	$(BIN)/python -m pip install -q -r requirements.txt -r requirements-dev.txt -e ./emulator 2>&1 \
 		| { grep -v "^WARNING: Location 'file:" || true; }
 	$(BIN)/helios-emulator --help >/dev/null
+	$(BIN)/ansible-rulebook --version >/dev/null
 	touch $@
 
 # The report's browser test (tests/integration/test_report.py) drives Debian's chromium through its chromedriver.
@@ -212,11 +218,19 @@ bench-smoke: venv
 	$(BIN)/python tests/bench/bench_modules.py --devices 3 --rounds 1
 	$(BIN)/python tests/bench/bench_drift.py --devices 3
 	$(BIN)/python tests/bench/bench_inventory.py --addresses 16 --devices 3 --timing loopback
+	$(BIN)/python tests/bench/bench_events.py --smoke
 
 test-emulator: venv
 	$(BIN)/ruff check --no-cache emulator
 	$(PYTEST) $(call xdist,$(EMULATOR_WORKERS)) --junitxml=$(LOGS)/test-emulator.xml emulator/tests \
 		|| { rc=$$?; [ $$rc != 5 ] || echo "test-emulator: pytest collected no tests" >&2; exit $$rc; }
+
+# The Event-Driven Ansible source (extensions/eda): its resumption, backoff and unsupported-firmware report against
+# emulated intercoms, and the real ansible-rulebook running the example rulebook's playbook on a door event. Under
+# .venv only, where ansible-rulebook is installed.
+test-eda: venv
+	$(PYTEST) -n 0 --junitxml=$(LOGS)/test-eda.xml tests/eda \
+		|| { rc=$$?; [ $$rc != 5 ] || echo "test-eda: pytest collected no tests" >&2; exit $$rc; }
 
 # Unit tests and integration tests (these start emulator fleets and run ansible-playbook against them):
 # $(call collection_tests,GATE,VENV BIN,XDIST WORKERS). The tests run ansible-playbook and helios-emulator from the

@@ -31,7 +31,12 @@ step "Starting 5 emulated intercoms on $ADDRESS.. (HTTP $HTTP_PORT, HTTPS $HTTPS
 "$BIN/helios-emulator" serve --devices 5 --address "$ADDRESS" --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
   --state-dir "$WORK/state" --ready-file "$WORK/ready.json" &
 EMULATOR=$!
-trap 'kill $EMULATOR 2>/dev/null; wait $EMULATOR 2>/dev/null || true' EXIT
+CURRENT_EMULATOR='' RULEBOOK=''
+cleanup() {
+  for pid in $RULEBOOK $CURRENT_EMULATOR $EMULATOR; do kill "$pid" 2>/dev/null || true; done
+  for pid in $RULEBOOK $CURRENT_EMULATOR $EMULATOR; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
 for _ in $(seq 100); do [ -s "$WORK/ready.json" ] && break; sleep 0.1; done
 [ -s "$WORK/ready.json" ] || { echo "the emulator did not start" >&2; exit 1; }
 CA=$("$BIN/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["ca_path"])' "$WORK/ready.json")
@@ -141,4 +146,64 @@ step "report: one self-contained HTML page (and CSV, JSON) on the fleet, with th
 playbook report -e "helios_report_dir=$WORK/report" -e "helios_report_drift_json=$WORK/drift.json"
 ls -l "$WORK/report"
 
-step "Done: stopping the emulator (logs in $WORK)"
+step "events: an intercom on current firmware (2.50), watched by ansible-rulebook with twon.helios.door_alarm"
+DOOR6=$("$BIN/python" -c "import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1]) + 5)" "$ADDRESS")
+mkdir -p "$WORK/events"
+cat >"$WORK/events/profile.yml" <<YAML
+device: {swVersion: 2.50.0.52.7}
+YAML
+"$BIN/helios-emulator" serve --devices 1 --address "$DOOR6" --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
+  --profile "$WORK/events/profile.yml" --ready-file "$WORK/events/ready.json" >"$WORK/events/emulator.log" 2>&1 &
+CURRENT_EMULATOR=$!
+for _ in $(seq 100); do [ -s "$WORK/events/ready.json" ] && break; sleep 0.1; done
+[ -s "$WORK/events/ready.json" ] || { echo "the current-firmware emulator did not start" >&2; exit 1; }
+CA6=$("$BIN/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["ca_path"])' "$WORK/events/ready.json")
+cat >"$WORK/events/inventory.yml" <<YAML
+intercoms:
+  hosts:
+    door-6: {ansible_host: $DOOR6}
+  vars:
+    ansible_connection: local
+    helios_port: $HTTPS_PORT
+    helios_username: admin
+    helios_password: "2n"
+    helios_ca_path: $CA6
+    helios_alarm_switch: 2
+    helios_alarm_snapshot_dir: $WORK/events/snapshots
+    helios_alarm_snapshot_width: 320
+    helios_alarm_snapshot_height: 240
+YAML
+echo "helios_inventory: $WORK/events/inventory.yml" >"$WORK/events/vars.yml"
+switch2() {
+  curl -sS --digest -u admin:2n --cacert "$CA6" "https://$DOOR6:$HTTPS_PORT/api/switch/status?switch=2" \
+    | "$BIN/python" -c 'import json,sys; print("on" if json.load(sys.stdin)["result"]["switches"][0]["active"] else "off")'
+}
+curl -sS --digest -u admin:2n --cacert "$CA6" "https://$DOOR6:$HTTPS_PORT/api/switch/ctrl?switch=2&action=on" >/dev/null
+echo "door-6 ($DOOR6, firmware 2.50.0.52.7): its door lock on switch 2 is $(switch2) (unlocked)"
+# ansible-rulebook finds ansible-galaxy and ansible-playbook on PATH
+PATH="$BIN:$PATH" ANSIBLE_NOCOLOR=1 "$BIN/ansible-rulebook" --rulebook twon.helios.door_alarm -i "$WORK/events/inventory.yml" \
+  --vars "$WORK/events/vars.yml" --print-events >"$WORK/events/rulebook.log" 2>&1 &
+RULEBOOK=$!
+channels() {
+  curl -sS "http://$DOOR6:$HTTP_PORT/_emulator/state" 2>/dev/null \
+    | "$BIN/python" -c 'import json,sys; print(json.load(sys.stdin).get("log", {}).get("channels", 0))' 2>/dev/null || echo 0
+}
+for _ in $(seq 600); do [ "$(channels)" -gt 0 ] && break; kill -0 $RULEBOOK 2>/dev/null || break; sleep 0.1; done
+[ "$(channels)" -gt 0 ] || { echo "ansible-rulebook did not start watching door-6:" >&2; tail -30 "$WORK/events/rulebook.log" >&2; exit 1; }
+echo "ansible-rulebook watches door-6 (one long-poll channel of its Logging service)"
+echo "Somebody forces door-6's door open (the emulator raises UnauthorizedDoorOpen)"
+curl -sS -X POST -H 'Content-Type: application/json' -d '{"event": "UnauthorizedDoorOpen", "params": {"door": 1}}' \
+  "http://$DOOR6:$HTTP_PORT/_emulator/event"
+echo
+for _ in $(seq 1200); do
+  if [ "$(switch2)" = off ] && ls "$WORK/events/snapshots/"*.jpg >/dev/null 2>&1; then break; fi
+  sleep 0.1
+done
+sed -n '/\[received event\]/,/^\*\*\*\*/p' "$WORK/events/rulebook.log" | head -26
+sed -n '/^PLAY \[/,/^PLAY RECAP/p' "$WORK/events/rulebook.log" | grep -v '^$'
+sed -n '/^PLAY RECAP/,/^$/p' "$WORK/events/rulebook.log" | tail -n +2
+ls -l "$WORK/events/snapshots"
+echo "door-6's door lock on switch 2 is now $(switch2) (locked: the playbook put it into its safe state)"
+[ "$(switch2)" = off ] || { echo "the rulebook's playbook did not run:" >&2; tail -40 "$WORK/events/rulebook.log" >&2; exit 1; }
+
+step "Done: stopping the emulators and ansible-rulebook (logs in $WORK)"

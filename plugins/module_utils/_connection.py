@@ -103,12 +103,21 @@ def check_connection_params(params):
     """HeliosError if validated connection parameters cannot work."""
     if not HAS_REQUESTS:
         raise HeliosError(missing_required_lib('requests'))
+    check_connection_values(params)
+
+
+def check_connection_values(params, options=None):
+    """HeliosParameterError if validated connection parameters cannot work, whatever the HTTP client.
+
+    options: the connection option specs the parameters were validated with (default: all of CONNECTION_OPTIONS);
+    the Event-Driven Ansible source, whose HTTP client is aiohttp, checks its subset with this.
+    """
     if not params['host']:
         # A playbook task always has one (the action plugin defaults it to the inventory host's address).
         raise HeliosParameterError('host is required: set the host option or the HELIOS_HOST environment variable')
     url_host(params['host'])  # before the generic checks: its message says what a host may be
-    check_values(CONNECTION_OPTIONS, params)
-    ca_path = params['ca_path']
+    check_values(CONNECTION_OPTIONS if options is None else options, params)
+    ca_path = params.get('ca_path')
     if params['validate_certs'] and params['protocol'] == 'https' and ca_path is not None:
         # requests would fail every request with "Could not find a suitable TLS CA certificate bundle"
         if not os.path.exists(ca_path):

@@ -23,7 +23,8 @@ from helios_fleet import ADMIN, HTTPS_PORT, REPO_ROOT, start_fleet  # noqa: E402
 
 CURRENT = '2.50.0.52.7'
 # Fleet kinds of these tests, at third octets of their own within helios_fleet's block (offsets past the ones the
-# integration workers prefer: a worker's four octets start at 20 + 4 * its index, -n 2 uses 20-27).
+# integration workers prefer: a worker's OCTETS_PER_WORKER (6) octets start at 20 + 6 * its index, -n 2 uses 20-31;
+# a taken block is skipped for the next free one in any case).
 helios_fleet.FLEETS.setdefault('eda_current', (26, 24, {
     'device': {'swVersion': CURRENT}, 'config_apply_delay': 0.3, 'restart_time': 0.5}))
 helios_fleet.FLEETS.setdefault('eda_short_history', (27, 4, {

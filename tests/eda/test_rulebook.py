@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 
 import requests
-from conftest import raise_event
+from conftest import HERE, raise_event, restart
 from helios_fleet import ADMIN, BIN, HTTPS_PORT
 from requests.auth import HTTPDigestAuth
 from test_source import wait_subscribed
@@ -70,6 +71,60 @@ def test_a_door_forced_open_runs_the_playbook(fleets, collections_path, tmp_path
         assert pictures[0].read_bytes()[:2] == b'\xff\xd8'  # a JPEG
         assert bystander.switch_active(2) is True  # only the intercom whose door was forced
         assert ADMIN['password'] + '"' not in output and "'%s'" % ADMIN['password'] not in output
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_a_restart_mid_stream_loses_and_repeats_no_event_in_the_rulebook(fleets, collections_path, tmp_path):
+    """The real ansible-rulebook with a rulebook that prints each code entered: codes entered before a restart and
+    right after it (before the source can subscribe again: only the new boot's history holds them) each reach a rule
+    exactly once."""
+    device = fleets['eda_current'].take()[0]
+    variables = tmp_path / 'vars.yml'
+    variables.write_text(json.dumps(dict(
+        helios_test_intercoms=[dict(host=device.address, name=device.name)], helios_test_port=HTTPS_PORT,
+        helios_test_username=ADMIN['username'], helios_test_password=ADMIN['password'],
+        helios_test_ca_path=device.fleet.ca_path)))
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(json.dumps({'all': {'hosts': {'localhost': {'ansible_connection': 'local'}}}}))
+    log = tmp_path / 'rulebook.log'
+    marker = re.compile(r'counted %s (\d+)' % re.escape(device.name))
+
+    def counted(expected, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and process.poll() is None:
+            codes = marker.findall(log.read_text())
+            if len(codes) >= expected:
+                return codes
+            time.sleep(0.2)
+        raise AssertionError('%d of %d codes counted:\n%s' % (
+            len(marker.findall(log.read_text())), expected, log.read_text()[-6000:]))
+
+    with log.open('w') as output:
+        process = subprocess.Popen(
+            [str(BIN / 'ansible-rulebook'), '--rulebook', str(HERE / 'rulebooks' / 'count_codes.yml'), '-i',
+             str(inventory), '--vars', str(variables)],
+            env=rulebook_environment(collections_path, tmp_path / 'home'), cwd=tmp_path, stdout=output,
+            stderr=subprocess.STDOUT)
+    try:
+        wait_subscribed(device, timeout=90)
+        before = ['%d' % code for code in range(1001, 1006)]
+        for code in before:
+            raise_event(device, 'CodeEntered', code=code)
+        counted(len(before))
+        restart(device)
+        after = ['%d' % code for code in range(1006, 1011)]
+        for code in after:
+            raise_event(device, 'CodeEntered', code=code)
+        counted(len(before) + len(after))
+        time.sleep(2)  # a duplicate would come now, with the source's next pulls
+        assert marker.findall(log.read_text()) == before + after, log.read_text()[-6000:]
+        assert process.poll() is None, log.read_text()[-6000:]
     finally:
         process.terminate()
         try:

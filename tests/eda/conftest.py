@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import time
 import urllib.error
@@ -19,9 +18,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / 'integration'))
 
 import helios_fleet  # noqa: E402  (tests/integration, on the path above)
-from helios_fleet import ADMIN, HTTPS_PORT, REPO_ROOT, start_fleet  # noqa: E402
+from helios_fleet import ADMIN, CURRENT_VERSION as CURRENT, HTTPS_PORT, Fleets, collection_tree  # noqa: E402
 
-CURRENT = '2.50.0.52.7'
 # Fleet kinds of these tests, at third octets of their own within helios_fleet's block (offsets past the ones the
 # integration workers prefer: a worker's OCTETS_PER_WORKER (6) octets start at 20 + 6 * its index, -n 2 uses 20-31;
 # a taken block is skipped for the next free one in any case).
@@ -30,20 +28,6 @@ helios_fleet.FLEETS.setdefault('eda_current', (26, 24, {
 helios_fleet.FLEETS.setdefault('eda_short_history', (27, 4, {
     'device': {'swVersion': CURRENT}, 'config_apply_delay': 0.3, 'restart_time': 0.5, 'log': {'history_size': 5}}))
 helios_fleet.FLEETS.setdefault('eda_legacy', (28, 4, {}))
-
-
-class Fleets:
-    def __init__(self, workdir):
-        self.workdir, self.started = workdir, {}
-
-    def __getitem__(self, kind):
-        if kind not in self.started:
-            self.started[kind] = start_fleet(kind, self.workdir / kind)
-        return self.started[kind]
-
-    def stop(self):
-        for fleet in self.started.values():
-            fleet.stop()
 
 
 @pytest.fixture(scope='session')
@@ -56,10 +40,7 @@ def fleets(tmp_path_factory):
 @pytest.fixture(scope='session')
 def collections_path(tmp_path_factory):
     """ansible_collections/twon/helios -> this checkout."""
-    root = tmp_path_factory.mktemp('collections')
-    (root / 'ansible_collections' / 'twon').mkdir(parents=True)
-    os.symlink(REPO_ROOT, root / 'ansible_collections' / 'twon' / 'helios')
-    return root
+    return collection_tree(tmp_path_factory.mktemp('collections'))
 
 
 @pytest.fixture(scope='session')

@@ -3,6 +3,7 @@ the source delivers the event, the rule runs the collection's playbook, and the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -33,6 +34,25 @@ def rulebook_environment(collections_path, home):
     return environ
 
 
+@contextlib.contextmanager
+def rulebook_running(arguments, collections_path, tmp_path):
+    """ansible-rulebook with these arguments, its output in tmp_path/rulebook.log; stopped at the end."""
+    log = tmp_path / 'rulebook.log'
+    with log.open('w') as output:
+        process = subprocess.Popen([str(BIN / 'ansible-rulebook')] + arguments,
+                                   env=rulebook_environment(collections_path, tmp_path / 'home'), cwd=tmp_path,
+                                   stdout=output, stderr=subprocess.STDOUT)
+    try:
+        yield process, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def test_a_door_forced_open_runs_the_playbook(fleets, collections_path, tmp_path):
     device, bystander = fleets['eda_current'].take(2)
     for door in (device, bystander):
@@ -48,14 +68,9 @@ def test_a_door_forced_open_runs_the_playbook(fleets, collections_path, tmp_path
                  'helios_alarm_snapshot_height': 240}}}))
     variables = tmp_path / 'vars.yml'
     variables.write_text(json.dumps({'helios_inventory': str(inventory)}))
-    log = tmp_path / 'rulebook.log'
-    with log.open('w') as output:
-        process = subprocess.Popen(
-            [str(BIN / 'ansible-rulebook'), '--rulebook', 'twon.helios.door_alarm', '-i', str(inventory), '--vars',
-             str(variables), '--print-events'],
-            env=rulebook_environment(collections_path, tmp_path / 'home'), cwd=tmp_path, stdout=output,
-            stderr=subprocess.STDOUT)
-    try:
+    arguments = ['--rulebook', 'twon.helios.door_alarm', '-i', str(inventory), '--vars', str(variables),
+                 '--print-events']
+    with rulebook_running(arguments, collections_path, tmp_path) as (process, log):
         wait_subscribed(device, timeout=90)
         assert process.poll() is None, log.read_text()
         raised = raise_event(device, 'UnauthorizedDoorOpen', door=1)
@@ -71,13 +86,6 @@ def test_a_door_forced_open_runs_the_playbook(fleets, collections_path, tmp_path
         assert pictures[0].read_bytes()[:2] == b'\xff\xd8'  # a JPEG
         assert bystander.switch_active(2) is True  # only the intercom whose door was forced
         assert ADMIN['password'] + '"' not in output and "'%s'" % ADMIN['password'] not in output
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_a_restart_mid_stream_loses_and_repeats_no_event_in_the_rulebook(fleets, collections_path, tmp_path):
@@ -92,7 +100,6 @@ def test_a_restart_mid_stream_loses_and_repeats_no_event_in_the_rulebook(fleets,
         helios_test_ca_path=device.fleet.ca_path)))
     inventory = tmp_path / 'inventory.yml'
     inventory.write_text(json.dumps({'all': {'hosts': {'localhost': {'ansible_connection': 'local'}}}}))
-    log = tmp_path / 'rulebook.log'
     marker = re.compile(r'counted %s (\d+)' % re.escape(device.name))
 
     def counted(expected, timeout=60):
@@ -105,13 +112,9 @@ def test_a_restart_mid_stream_loses_and_repeats_no_event_in_the_rulebook(fleets,
         raise AssertionError('%d of %d codes counted:\n%s' % (
             len(marker.findall(log.read_text())), expected, log.read_text()[-6000:]))
 
-    with log.open('w') as output:
-        process = subprocess.Popen(
-            [str(BIN / 'ansible-rulebook'), '--rulebook', str(HERE / 'rulebooks' / 'count_codes.yml'), '-i',
-             str(inventory), '--vars', str(variables)],
-            env=rulebook_environment(collections_path, tmp_path / 'home'), cwd=tmp_path, stdout=output,
-            stderr=subprocess.STDOUT)
-    try:
+    arguments = ['--rulebook', str(HERE / 'rulebooks' / 'count_codes.yml'), '-i', str(inventory), '--vars',
+                 str(variables)]
+    with rulebook_running(arguments, collections_path, tmp_path) as (process, log):
         wait_subscribed(device, timeout=90)
         before = ['%d' % code for code in range(1001, 1006)]
         for code in before:
@@ -125,10 +128,3 @@ def test_a_restart_mid_stream_loses_and_repeats_no_event_in_the_rulebook(fleets,
         time.sleep(2)  # a duplicate would come now, with the source's next pulls
         assert marker.findall(log.read_text()) == before + after, log.read_text()[-6000:]
         assert process.poll() is None, log.read_text()[-6000:]
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

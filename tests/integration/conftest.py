@@ -10,26 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helios_fleet import BIN, REPO_ROOT, Device, start_fleet
+from helios_fleet import BIN, Device, Fleets, collection_tree
 
 HERE = Path(__file__).resolve().parent
-
-
-class Fleets:
-    """Fleets of each kind, started on first use, stopped at the end of the session."""
-
-    def __init__(self, workdir):
-        self.workdir = workdir
-        self.started = {}
-
-    def __getitem__(self, kind):
-        if kind not in self.started:
-            self.started[kind] = start_fleet(kind, self.workdir / kind)
-        return self.started[kind]
-
-    def stop(self):
-        for fleet in self.started.values():
-            fleet.stop()
 
 
 @pytest.fixture(scope='session')
@@ -57,10 +40,7 @@ def devices(fleets):
 @pytest.fixture(scope='session')
 def collections_path(tmp_path_factory):
     """ansible_collections/twon/helios -> this checkout, always the working copy."""
-    root = tmp_path_factory.mktemp('collections')
-    (root / 'ansible_collections' / 'twon').mkdir(parents=True)
-    os.symlink(REPO_ROOT, root / 'ansible_collections' / 'twon' / 'helios')
-    return root
+    return collection_tree(tmp_path_factory.mktemp('collections'))
 
 
 @dataclass

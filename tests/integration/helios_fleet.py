@@ -179,3 +179,27 @@ def start_fleet(kind, workdir):
             if fleet is not None:
                 return fleet
     raise RuntimeError('no free address block in 127.0.%d-%d.x for fleet %s' % (FIRST_OCTET, LAST_OCTET, kind))
+
+
+class Fleets:
+    """Fleets of each kind, started on first use, stopped at the end of the session (the fleets fixtures)."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.started = {}
+
+    def __getitem__(self, kind):
+        if kind not in self.started:
+            self.started[kind] = start_fleet(kind, self.workdir / kind)
+        return self.started[kind]
+
+    def stop(self):
+        for fleet in self.started.values():
+            fleet.stop()
+
+
+def collection_tree(root):
+    """root/ansible_collections/twon/helios -> this checkout, always the working copy; returns root."""
+    (root / 'ansible_collections' / 'twon').mkdir(parents=True)
+    os.symlink(REPO_ROOT, root / 'ansible_collections' / 'twon' / 'helios')
+    return root

@@ -207,3 +207,19 @@ def test_the_page_in_a_real_browser(report_site, ansible, tmp_path, browser, req
     assert browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10000
     print('screenshot: %s' % shot)
+
+    # a narrow window: the page itself never scrolls sideways; the table scrolls in its own box, to its last column
+    browser.set_window_size(800, 1000)
+    assert browser.execute_script('return window.innerWidth') <= 800
+    assert browser.execute_script('return document.getElementById("devices").scrollWidth > window.innerWidth'), \
+        'the table fits anyway: the check would prove nothing'
+    assert browser.execute_script('return document.documentElement.scrollWidth <= window.innerWidth'), \
+        browser.execute_script('return [document.documentElement.scrollWidth, window.innerWidth]')
+    last = browser.find_element(By.CSS_SELECTOR, '#devices thead th:last-child')
+    assert last.text == 'Problem'
+    browser.execute_script('arguments[0].scrollIntoView({block: "nearest", inline: "end"})', last)
+    right, width, page_x = browser.execute_script(
+        'var box = arguments[0].getBoundingClientRect(); return [box.right, window.innerWidth, window.scrollX]', last)
+    assert right <= width and page_x == 0, (right, width, page_x)
+    narrow = ARTIFACTS / ('%s-narrow-%d.png' % (request.node.name, int(time.time())))
+    assert browser.save_screenshot(str(narrow))

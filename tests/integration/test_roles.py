@@ -233,6 +233,43 @@ def test_a_wave_with_too_many_failures_stops_the_roll_out(devices, ansible, newe
                             'not started: 5 - %s' % ', '.join(d.name for d in second_wave)]
 
 
+def test_a_wave_where_every_device_fails_still_ends_with_the_summary_and_fails_the_run(devices, ansible, newer_image):
+    fleet = devices(4)
+    first_wave, second_wave = fleet[:2], fleet[2:]
+    for broken in first_wave:
+        broken.faults(http_error=503, http_error_count=-1, path='/api/firmware')
+    run = ansible(inventory(fleet), None, playbook='twon.helios.upgrade', helios_firmware_src=newer_image,
+                  helios_firmware_version=NEWER, helios_firmware_backup=False, helios_wave_size=2)
+    assert run.rc != 0, run.stdout
+    assert all(d.state()['swVersion'] == '2.11.0.22.1' for d in fleet)
+    # the failures stay visible: the task that failed, each device's recap and the run's closing error
+    firmware = [r for r in run.records if r['task'].endswith('Upload, apply and wait for the restart')]
+    assert sorted(r['host'] for r in firmware if r['status'] == 'failed') == [d.name for d in first_wave], run.stdout
+    assert '"msg": "wave 2/2: %s"' % ', '.join(d.name for d in second_wave) in run.stdout
+    assert 'roll-out stopped: 2 of 2 devices of the previous wave failed' in run.stdout
+    assert summary(run) == ['upgraded: 0', 'failed: 2 - %s' % ', '.join(d.name for d in first_wave), 'skipped: 0',
+                            'not started: 2 - %s' % ', '.join(d.name for d in second_wave)]
+    assert all(recap(run, d.name)['failed'] == '1' for d in first_wave), run.stdout
+    assert all(recap(run, d.name)['failed'] == '0' for d in second_wave), run.stdout
+    assert 'the upgrade of %s failed: see its failed task above' % first_wave[0].name in run.stdout
+
+
+def test_the_upgrade_summary_and_failure_under_limit(devices, ansible, newer_image):
+    broken, fine, left_out = devices(3)
+    broken.faults(http_error=503, http_error_count=-1, path='/api/firmware')
+    prepared = ansible(inventory([broken, fine, left_out]), None, playbook='twon.helios.upgrade',
+                       helios_firmware_src=newer_image, helios_firmware_version=NEWER, helios_firmware_backup=False,
+                       helios_max_fail_percentage=100, prepared=True)
+    completed = subprocess.run(prepared.command + ['--limit', '%s,%s' % (broken.name, fine.name)], env=prepared.env,
+                               cwd=prepared.cwd, capture_output=True, text=True, timeout=300, check=False)
+    run = prepared.finished(completed.returncode, completed.stdout + completed.stderr)
+    assert run.rc != 0, run.stdout
+    assert [d.state()['swVersion'] for d in (broken, fine, left_out)] == ['2.11.0.22.1', NEWER, '2.11.0.22.1']
+    assert summary(run) == ['upgraded: 1 - %s' % fine.name, 'failed: 1 - %s' % broken.name, 'skipped: 0',
+                            'not started: 0']
+    assert recap(run, broken.name)['failed'] == '1' and recap(run, fine.name)['failed'] == '0', run.stdout
+
+
 # The provision role's tasks (check mode: what they would change) and the drift kind each one manages.
 KIND_OF_TASK = {'Apply the desired configuration': 'config', 'Put the switches into their states': 'switch',
                 'Put the outputs into their states': 'output', 'Show the display image': 'display'}

@@ -99,3 +99,29 @@ def test_a_refusal_in_one_wave_stops_the_next_wave(devices, ansible):
     assert run.rc != 0
     assert logs_in(first, ADMIN['password']) is True and logs_in(second, ADMIN['password']) is True
     assert logs_in(second, NEW) is False
+
+
+def test_the_account_may_come_from_the_environment_as_for_the_modules(devices, ansible):
+    """HELIOS_USERNAME and HELIOS_PASSWORD (as AWX/AAP credentials inject them) name the account that rotates."""
+    device, = devices(1)
+    hostvars = device.hostvars(helios_ca_path=device.fleet.ca_path)
+    del hostvars['helios_username'], hostvars['helios_password']
+    run = rotate(ansible, {device.name: hostvars},
+                 env={'HELIOS_USERNAME': ADMIN['username'], 'HELIOS_PASSWORD': ADMIN['password']})
+    assert run.rc == 0, run.stdout
+    assert logs_in(device, NEW) is True and logs_in(device, ADMIN['password']) is False
+    assert '%s: the new password of admin is in force, proven by logging in with it' % device.name in run.stdout
+    assert NEW not in run.stdout
+    # with the new password in the environment, a second run finds it in force
+    again = rotate(ansible, {device.name: hostvars}, env={'HELIOS_USERNAME': ADMIN['username'], 'HELIOS_PASSWORD': NEW})
+    assert again.rc == 0 and 'is in force (it already was)' in again.stdout, again.stdout
+
+
+def test_without_an_account_anywhere_the_role_says_where_to_give_it(device, ansible):
+    hostvars = device.hostvars(helios_ca_path=device.fleet.ca_path)
+    del hostvars['helios_username'], hostvars['helios_password']
+    run = rotate(ansible, {device.name: hostvars})
+    assert run.rc != 0
+    assert ('the account whose password changes: set helios_username and helios_password (inventory variables) or '
+            'the HELIOS_USERNAME and HELIOS_PASSWORD environment variables') in run.stdout, run.stdout
+    assert logs_in(device, ADMIN['password']) is True

@@ -194,6 +194,24 @@ def test_upgrade_rolls_out_and_skips_devices_already_there(devices, ansible, new
     assert summary(again)[2] == 'skipped: 3 - %s' % ', '.join(d.name for d in fleet)
 
 
+
+def test_upgrade_in_check_mode_touches_no_device_and_says_what_it_would_do(devices, ansible, newer_image, tmp_path):
+    fleet = devices(3)
+    hosts = inventory(fleet, **{d.name: {'helios_backup_dir': str(tmp_path / 'backups')} for d in fleet})
+    traffic = [d.state()['traffic']['requests'] for d in fleet]
+    run = ansible(hosts, None, playbook='twon.helios.upgrade', check=True, diff=True, helios_firmware_src=newer_image,
+                  helios_firmware_version=NEWER, helios_wave_size=2)
+    assert run.rc == 0, run.stdout
+    assert all(d.state()['swVersion'] == '2.11.0.22.1' and not d.state()['restarting'] for d in fleet)
+    assert all(d.state().get('pendingFirmware') is None for d in fleet)
+    firmware = [r for r in run.records if r['task'].endswith('Upload, apply and wait for the restart')]
+    assert sorted(r['host'] for r in firmware if r['result'].get('changed')) == sorted(d.name for d in fleet), run.stdout
+    assert '"msg": "wave 1/2: %s, %s"' % (fleet[0].name, fleet[1].name) in run.stdout
+    assert summary(run)[1:] == ['failed: 0', 'skipped: 0', 'not started: 0']
+    # the device was only read: its configuration backed up (the backup role reads in check mode too, by design)
+    assert sorted(os.listdir(tmp_path / 'backups')) == sorted('%s.xml' % d.name for d in fleet)
+    assert all(d.state()['traffic']['requests'] > before for d, before in zip(fleet, traffic))
+
 def summary(run):
     """The lines of the upgrade playbook's closing summary."""
     records = [r for r in run.records if r['task'] == 'Summarise the roll-out']

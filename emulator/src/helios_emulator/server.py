@@ -84,8 +84,8 @@ class Fleet:
 
     async def _listen(self, device: Device) -> None:
         sites = [web.TCPSite(self._runner, device.address, device.http_port, reuse_address=True),
-                 web.TCPSite(self._runner, device.address, device.https_port, ssl_context=self.ssl_contexts[device.address],
-                             reuse_address=True)]
+                 web.TCPSite(self._runner, device.address, device.https_port,
+                             ssl_context=self.ssl_contexts[device.address], reuse_address=True)]
         for site in sites:
             await site.start()
         self._sites[id(device)] = sites

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import socket
 import ssl
 import time
 
@@ -75,6 +76,32 @@ def test_https_certificate_is_not_publicly_trusted(device):
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_https_without_verification(device):
     assert device.get("/api/system/info", https=True, verify=False).json()["success"] is True
+
+
+def test_each_device_presents_a_certificate_naming_its_own_address_only(secure):
+    # as a real intercom does: the fleet's CA signs each device's own certificate
+    ca = x509.load_pem_x509_certificate(open(secure.ca_path, "rb").read())
+    addresses = [device.address for device in secure.devices]
+    serials = set()
+    for device in secure.devices:
+        leaf = x509.load_pem_x509_certificate(
+            ssl.get_server_certificate((device.address, device.https_port)).encode())
+        names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert names.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address(device.address)]
+        assert names.get_values_for_type(x509.DNSName) == ["localhost"]
+        assert leaf.issuer == ca.subject
+        leaf.verify_directly_issued_by(ca)
+        serials.add(leaf.serial_number)
+        context = ssl.create_default_context(cafile=secure.ca_path)
+        for other in addresses:
+            with socket.create_connection((device.address, device.https_port), timeout=10) as raw:
+                if other == device.address:
+                    with context.wrap_socket(raw, server_hostname=other) as tls:
+                        assert tls.version()
+                else:  # the device's certificate does not name the others: a client asking for them refuses it
+                    with pytest.raises(ssl.SSLCertVerificationError, match="IP address mismatch"):
+                        context.wrap_socket(raw, server_hostname=other)
+    assert len(serials) == len(secure.devices)
 
 
 def test_https_with_own_certificate(launch, pool, tmp_path):

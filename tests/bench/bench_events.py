@@ -10,12 +10,15 @@ device, id and queue time), so its CPU and memory are its own. It measures
     intercoms, by a few threads; delivered events per second, the source's CPU seconds per 1,000 events and its
     peak RSS; the latency from raised (just before the admin call) to in the source's queue, median and p99, beside
     the admin call's own round trip (raised -> the emulator's answer) measured in the same run, as the floor.
-Every event raised must be delivered once: the run fails otherwise. The source's memory is mostly TLS: Python's
-asyncio keeps a 256 KiB read buffer per TLS connection, and each connection keeps the peer certificate's fields,
-which for the emulator's one certificate are every device's address (1,000 subject alternative names, where a real
-intercom's certificate names one): over plain HTTP the source takes about 55 KiB per intercom. Loopback addresses from 127.0.90.1 (the
-benchmark block; 1,000 devices reach 127.0.93.232), ports 29380/29780. --smoke: 5 intercoms, 1 s, for make
-bench-smoke.
+Every event raised must be delivered once: the run fails otherwise. The source's memory is mostly TLS, one
+connection per intercom: RSS / intercoms is about 375 KiB (370 MiB for 1,000). Each intercom adds some 330 KiB, of
+which 256 KiB is the read buffer Python's asyncio allocates for each TLS connection (asyncio/sslproto.py;
+ansible-rulebook runs asyncio's own event loop, whose TLS layer is Python), about 35 KiB OpenSSL's state of the
+connection, and some 30 KiB aiohttp's and the source's objects; over plain HTTP each adds about 26 KiB (70 MiB for
+1,000). Each emulated intercom presents a certificate of its own, as a real one does (when the emulator served one
+certificate naming all 1,000 addresses, each connection kept it: 685 KiB per intercom). Loopback addresses from
+127.0.90.1 (the benchmark block; 1,000 devices reach 127.0.93.232), ports 29380/29780. --smoke: 5 intercoms, 1 s,
+for make bench-smoke.
 """
 
 from __future__ import annotations

@@ -37,12 +37,17 @@ def build_fleet(args: argparse.Namespace) -> tuple[Fleet, Path]:
     state_dir = Path(args.state_dir) if args.state_dir else None
     devices = [Device(index + 1, profile, address, args.http_port, args.https_port, state_dir)
                for index, address in enumerate(_addresses(args.address, args.devices))]
+    addresses = [device.address for device in devices]
     if args.cert and args.key:
-        ca_path, cert_path, key_path = Path(args.cert), Path(args.cert), Path(args.key)
+        ca_path = Path(args.cert)
+        shared = tls.server_context(Path(args.cert), Path(args.key))  # the user's certificate serves every device
+        contexts = dict.fromkeys(addresses, shared)
     else:
+        # each device presents a certificate of its own naming its address, as a real intercom does
         tls_dir = (state_dir / "tls") if state_dir else Path(tempfile.mkdtemp(prefix="helios-emulator-tls-"))
-        ca_path, cert_path, key_path = tls.generate(tls_dir, [device.address for device in devices])
-    fleet = Fleet(devices, tls.server_context(cert_path, key_path), spool_dir=state_dir)
+        ca_path, certs, key_path = tls.generate_per_device(tls_dir, addresses)
+        contexts = {address: tls.server_context(cert, key_path) for address, cert in certs.items()}
+    fleet = Fleet(devices, contexts, spool_dir=state_dir)
     return fleet, ca_path
 
 

@@ -46,9 +46,9 @@ class DroppedConnection(Exception):
 class Fleet:
     """Devices, their listeners and their restarts."""
 
-    def __init__(self, devices: list[Device], ssl_context, spool_dir: Path | None = None):
+    def __init__(self, devices: list[Device], ssl_contexts: dict[str, Any], spool_dir: Path | None = None):
         self.devices = devices
-        self.ssl_context = ssl_context
+        self.ssl_contexts = ssl_contexts  # {address: its HTTPS listener's ssl.SSLContext}
         self.spool_dir = spool_dir
         self._by_endpoint: dict[tuple[str, int], Device] = {}
         for device in devices:
@@ -84,8 +84,8 @@ class Fleet:
 
     async def _listen(self, device: Device) -> None:
         sites = [web.TCPSite(self._runner, device.address, device.http_port, reuse_address=True),
-                 web.TCPSite(self._runner, device.address, device.https_port, ssl_context=self.ssl_context,
-                             reuse_address=True)]
+                 web.TCPSite(self._runner, device.address, device.https_port,
+                             ssl_context=self.ssl_contexts[device.address], reuse_address=True)]
         for site in sites:
             await site.start()
         self._sites[id(device)] = sites

@@ -133,6 +133,7 @@ def test_examples_run_against_emulated_intercoms(name, fleets, ansible, tmp_path
 def lookup_tasks(name, plays):
     """(task name, each call of the lookup in the task) of every task of the plays that calls it."""
     call = re.compile(r"""(?:lookup|query|q)\(\s*['"]twon\.helios\.%s['"]([^)]*)\)""" % re.escape(name))
+
     def strings(value):
         if isinstance(value, dict):
             return [text for item in value.values() for text in strings(item)]

@@ -194,7 +194,6 @@ def test_upgrade_rolls_out_and_skips_devices_already_there(devices, ansible, new
     assert summary(again)[2] == 'skipped: 3 - %s' % ', '.join(d.name for d in fleet)
 
 
-
 def test_upgrade_in_check_mode_touches_no_device_and_says_what_it_would_do(devices, ansible, newer_image, tmp_path):
     fleet = devices(3)
     hosts = inventory(fleet, **{d.name: {'helios_backup_dir': str(tmp_path / 'backups')} for d in fleet})
@@ -211,6 +210,7 @@ def test_upgrade_in_check_mode_touches_no_device_and_says_what_it_would_do(devic
     # the device was only read: its configuration backed up (the backup role reads in check mode too, by design)
     assert sorted(os.listdir(tmp_path / 'backups')) == sorted('%s.xml' % d.name for d in fleet)
     assert all(d.state()['traffic']['requests'] > before for d, before in zip(fleet, traffic))
+
 
 def summary(run):
     """The lines of the upgrade playbook's closing summary."""

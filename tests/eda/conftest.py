@@ -28,6 +28,9 @@ helios_fleet.FLEETS.setdefault('eda_current', (26, 24, {
 helios_fleet.FLEETS.setdefault('eda_short_history', (27, 4, {
     'device': {'swVersion': CURRENT}, 'config_apply_delay': 0.3, 'restart_time': 0.5, 'log': {'history_size': 5}}))
 helios_fleet.FLEETS.setdefault('eda_legacy', (28, 4, {}))
+# the Logging service over http with Basic authentication (auth_method auto, allow_basic_over_http)
+helios_fleet.FLEETS.setdefault('eda_basic', (29, 4, {
+    'device': {'swVersion': CURRENT}, 'services': {'logging': {'auth': 'basic'}}}))
 
 
 @pytest.fixture(scope='session')

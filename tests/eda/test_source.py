@@ -8,7 +8,7 @@ import time
 
 import pytest
 from conftest import raise_event, restart, source_args
-from helios_fleet import HTTPS_PORT
+from helios_fleet import HTTP_PORT, HTTPS_PORT
 
 
 def wait_subscribed(device, channels=1, timeout=15):
@@ -236,6 +236,30 @@ def test_a_refused_account_is_reported_once_without_its_password(fleets, running
     assert report['kind'] == 'error' and report['device']['name'] == device.name
     assert "refused the account 'admin'" in report['message']
     assert 'not-the-password' not in repr(report)
+
+
+def test_auth_method_auto_adopts_the_devices_scheme(fleets, running_source):
+    device = fleets['eda_current'].take()[0]
+    with running_source(source_args([device], auth_method='auto')) as source:
+        wait_subscribed(device)
+        raised = raise_event(device, 'TamperSwitchActivated')
+        event, = source.collect(1)
+    assert event['id'] == raised
+
+
+def test_auth_method_auto_sends_no_password_in_clear_text_unless_allowed(fleets, running_source):
+    device, allowed = fleets['eda_basic'].take(2)
+    http = dict(auth_method='auto', protocol='http', port=HTTP_PORT)
+    with running_source(source_args([device], **http)) as source:
+        report = source.get(15)['helios']
+        assert source.quiet(1) == []
+    assert report['kind'] == 'error' and 'would send the password in clear text, so it was not sent' in report['message']
+    assert device.state()['log']['channels'] == 0
+    with running_source(source_args([allowed], allow_basic_over_http=True, **http)) as source:
+        wait_subscribed(allowed)
+        raised = raise_event(allowed, 'TamperSwitchActivated')
+        event, = source.collect(1)
+    assert event['id'] == raised
 
 
 def test_an_inventory_variable_that_cannot_be_read_is_named(helios_events, tmp_path):

@@ -23,7 +23,6 @@ from ansible_collections.twon.helios.plugins.module_utils._errors import (
     HeliosAuthError,
     HeliosConnectError,
     HeliosTaskEnded,
-    HeliosParameterError,
     HeliosTransportError,
     HeliosUnknownOutcome,
 )
@@ -450,20 +449,14 @@ class HeliosClient:
         return session.send(prepared, timeout=timeout, allow_redirects=False, **self._request_settings)
 
     def _answer_challenge(self, response, function):
-        """auth_method auto: adopt the scheme named in the first WWW-Authenticate challenge.
-
-        Not Basic over http unless allow_basic_over_http: HeliosParameterError then, and the password is not sent.
-        """
-        scheme = response.headers.get('WWW-Authenticate', '').split(' ', 1)[0]
-        if scheme.lower() == 'basic' and self.protocol == 'http' and not self.allow_basic_over_http:
-            raise HeliosParameterError(
-                '%s: the service asks for Basic authentication, which over protocol http would send the password in '
-                'clear text, so it was not sent; set protocol to https, or allow_basic_over_http to true to send it '
-                'anyway' % function)
+        """auth_method auto: adopt the scheme named in the first WWW-Authenticate challenge (adopted_auth_scheme)."""
+        from ansible_collections.twon.helios.plugins.module_utils._connection import adopted_auth_scheme
+        scheme = adopted_auth_scheme(response.headers.get('WWW-Authenticate', ''), self.protocol,
+                                     self.allow_basic_over_http, function)
         self._awaiting_challenge = False
-        self._session.auth = _auth_for(scheme, self.username, self._password)
-        if self._session.auth is not None:
-            self.auth_method = scheme.lower()
+        self._session.auth = _auth_for(scheme or '', self.username, self._password)
+        if scheme is not None:
+            self.auth_method = scheme
 
     def cleartext_password_warning(self):
         """A warning if this client sent (or will send) the password over http with Basic authentication, else None."""

@@ -99,6 +99,19 @@ def url_host(value):
         _HOST_ALLOWED, _shown_host(str(value)), _HOST_SOURCES))
 
 
+def adopted_auth_scheme(challenge, protocol, allow_basic_over_http, function):
+    """auth_method auto: the scheme (digest or basic) named in the device's first WWW-Authenticate challenge, None for
+    a scheme the collection does not speak; HeliosParameterError for Basic over http unless allow_basic_over_http (the
+    password would go in clear text, so it is not sent). The one policy of the modules' client and the event source."""
+    scheme = challenge.split(None, 1)[0].lower() if challenge.strip() else ''
+    if scheme == 'basic' and protocol == 'http' and not allow_basic_over_http:
+        raise HeliosParameterError(
+            '%s: the service asks for Basic authentication, which over protocol http would send the password in '
+            'clear text, so it was not sent; set protocol to https, or allow_basic_over_http to true to send it '
+            'anyway' % function)
+    return scheme if scheme in ('digest', 'basic') else None
+
+
 def check_connection_params(params):
     """HeliosError if validated connection parameters cannot work."""
     if not HAS_REQUESTS:

@@ -229,12 +229,9 @@ class SourceError(ValueError):
     """Bad arguments: the message names the option and what it allows."""
 
 
-class DeviceError(Exception):
-    """The device answered with an error (the HTTP API's code and description)."""
-
-    def __init__(self, function, code, description):
-        super().__init__('%s: error %s (%s)' % (function, code, description))
-        self.function, self.code, self.description = function, code, description
+# What the device answered instead of a result: an error reply (the HTTP API's code, description and param), or no
+# reply of the HTTP API at all; the collection's own error model, as the modules report them.
+DeviceError = (_errors.HeliosApiError, _errors.HeliosTransportError)
 
 
 class AuthFailed(Exception):
@@ -442,27 +439,30 @@ class DeviceWatcher:
             if reply.status == 401:
                 challenge = reply.headers.get('WWW-Authenticate', '')
                 if self.auth_method == 'auto' and challenge:
-                    await self._adopt(challenge)
+                    await self._adopt(challenge, function)
                     return await self._call(function, seconds, **params)
                 raise AuthFailed('the device refused the account %r (HTTP 401, auth_method %s)' % (
                     self.params['username'], self.auth_method))
             try:
                 body = await reply.json(content_type=None)
             except ValueError:
-                raise DeviceError(function, 'HTTP %d' % reply.status, 'the reply is not JSON') from None
+                raise _errors.HeliosTransportError('%s: %s answered HTTP %d, not an HTTP API reply (the reply is not '
+                                                   'JSON)' % (function, self.base, reply.status)) from None
         if not isinstance(body, dict) or not body.get('success'):
             error = body.get('error', {}) if isinstance(body, dict) else {}
-            raise DeviceError(function, error.get('code'), error.get('description', 'no description'))
+            raise _errors.HeliosApiError(function, error.get('code'), error.get('description'), error.get('param'))
         return body.get('result') or {}
 
-    async def _adopt(self, challenge):
-        """auth_method auto: the scheme of the first challenge (never Basic over http unless allowed)."""
-        scheme = challenge.split(None, 1)[0].lower()
-        if scheme not in ('digest', 'basic'):
-            raise AuthFailed('the device asks for %s authentication, which the source does not speak' % scheme)
-        if scheme == 'basic' and self.params['protocol'] == 'http' and not self.params['allow_basic_over_http']:
-            raise AuthFailed('the device asks for Basic authentication over http, which would send the password in '
-                             'clear text, so it was not sent; set protocol to https, or allow_basic_over_http to true')
+    async def _adopt(self, challenge, function):
+        """auth_method auto: the scheme of the first challenge, as the modules' client adopts it."""
+        try:
+            scheme = _connection.adopted_auth_scheme(challenge, self.params['protocol'],
+                                                     self.params['allow_basic_over_http'], function)
+        except _errors.HeliosParameterError as exc:
+            raise AuthFailed(str(exc)) from None
+        if scheme is None:
+            raise AuthFailed('the device asks for %s authentication, which the source does not speak'
+                             % challenge.split(None, 1)[0].lower())
         self.auth_method = scheme
         await self.session.close()
         self.session = None
@@ -476,7 +476,7 @@ class DeviceWatcher:
             params['filter'] = ','.join(sorted(set(self.settings['events']) | {'DeviceState'}))
         try:
             result = await self._call('log/subscribe', self.params['timeout'], **params)
-        except DeviceError as exc:
+        except _errors.HeliosApiError as exc:
             if exc.code in UNSUPPORTED_CODES:
                 raise Unsupported(exc) from None
             raise
@@ -629,7 +629,7 @@ class DeviceWatcher:
                                            'backoff' % (_describe(exc),))
                     await asyncio.sleep(self._backoff(failures))
                     failures += 1
-                except (AuthFailed, DeviceError) as exc:
+                except (AuthFailed, *DeviceError) as exc:
                     self.channel = None
                     if str(exc) not in self.reported_errors:
                         self.reported_errors.add(str(exc))
